@@ -1,0 +1,31 @@
+"""The one NinjaAPI of Dudao, mounted at /api/v1; each domain app contributes a router."""
+
+from ninja import NinjaAPI
+
+from dudao.core.api import install_error_handlers
+from dudao.org.auth import BearerAuth, SessionAuth
+
+api = NinjaAPI(
+    title="Dudao API",
+    version="1",
+    description="督导 Dudao operations-supervision API. Errors: {code, message, detail}; "
+    "lists: {items, count} with ?limit=&offset=.",
+    urls_namespace="api",
+    auth=[BearerAuth(), SessionAuth()],
+    docs_url="/docs",
+)
+install_error_handlers(api)
+
+
+def _mount() -> None:
+    from dudao.core.attachments_api import router as attachments_router
+    from dudao.org.api import auth_router, me_router, people_router, units_router
+
+    api.add_router("/auth", auth_router)
+    api.add_router("/me", me_router)
+    api.add_router("/units", units_router)
+    api.add_router("/people", people_router)
+    api.add_router("/attachments", attachments_router)
+
+
+_mount()

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from dudao.org import views as org_views
+
+from .api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("", org_views.home, name="home"),
+    path("login/", org_views.LoginView.as_view(), name="login"),
+    path("logout/", org_views.logout_view, name="logout"),
+    path("", include("dudao.org.urls")),
+    path("policy/", include("dudao.policies.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

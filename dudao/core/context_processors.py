@@ -1,0 +1,29 @@
+"""Template context every page needs: the navigation the signed-in person may use."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# (url name, label, predicate over the person) in display order; later apps add their entries here.
+NAVIGATION = [
+    ("home", _("首页"), lambda person: True),
+    ("org:tree", _("组织架构"), lambda person: True),
+    ("org:people", _("人员"), lambda person: True),
+    ("policies:detail", _("制度"), lambda person: person.is_org_admin),
+]
+
+
+def navigation(request):
+    person = getattr(request, "user", None)
+    if person is None or not person.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label, allowed in NAVIGATION:
+        if not allowed(person):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "active": request.path == url or (
+            url != "/" and request.path.startswith(url))})
+    return {"nav_items": items}

@@ -1,0 +1,67 @@
+"""How people prove who they are: Bearer tokens for the API (sessions are Django's own)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.utils import timezone
+from ninja.security import APIKeyCookie, HttpBearer
+
+from .models import ApiToken, Person
+
+TOKEN_BYTES = 32
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def new_token(person: Person) -> tuple[str, ApiToken]:
+    """Create a token for `person`; the raw value is returned once and never stored."""
+    raw = secrets.token_urlsafe(TOKEN_BYTES)
+    token = ApiToken.objects.create(
+        person=person,
+        key_hash=hash_token(raw),
+        prefix=raw[:8],
+        expires_at=timezone.now() + settings.API_TOKEN_TTL,
+    )
+    return raw, token
+
+
+def person_for_token(raw: str) -> tuple[Person, ApiToken] | None:
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("person", "person__organization")
+        .filter(key_hash=hash_token(raw))
+        .first()
+    )
+    if token is None or not token.is_usable(now) or not token.person.organization.is_active:
+        return None
+    return token.person, token
+
+
+class BearerAuth(HttpBearer):
+    """`Authorization: Bearer <token>`; expired, revoked or deactivated -> 401."""
+
+    def authenticate(self, request, token: str):
+        found = person_for_token(token)
+        if found is None:
+            return None
+        person, api_token = found
+        request.user = person
+        request.api_token = api_token
+        return person
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session (pages calling the API); CSRF is checked for writes."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
