@@ -5,7 +5,7 @@ from __future__ import annotations
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch, Q
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from dudao.core.access import get_for_actor
@@ -60,7 +60,7 @@ def token_delete(request):
     if token is None:
         raise ApplicationError(ErrorCode.VALIDATION, "Only a Bearer token can be revoked this way")
     services.token_revoke(actor=actor_of(request), token=token)
-    return 204, None
+    return Status(204, None)
 
 
 def _roles_out(person: Person) -> list[dict]:
@@ -98,7 +98,7 @@ def unit_create(request, payload: UnitIn):
     actor = actor_of(request)
     parent = get_for_actor(Unit, actor, payload.parent_id, action="manage")
     unit = services.unit_create(actor=actor, parent=parent, code=payload.code, name=payload.name, kind=payload.kind)
-    return 201, unit
+    return Status(201, unit)
 
 
 @units_router.get("/{unit_id}", response=UnitOut)
@@ -143,7 +143,7 @@ def person_list(request, q: str | None = None, active: bool | None = None):
 def person_create(request, payload: PersonIn):
     actor = actor_of(request)
     person = services.person_create(actor=actor, **payload.dict())
-    return 201, _people().get(pk=person.pk)
+    return Status(201, _people().get(pk=person.pk))
 
 
 @people_router.get("/{person_id}", response=PersonOut)
@@ -179,7 +179,7 @@ def role_grant(request, person_id: int, payload: RoleGrantIn):
     person = get_for_actor(Person, actor, person_id, action="manage")
     unit = get_for_actor(Unit, actor, payload.unit_id, action="manage")
     assignment = services.role_grant(actor=actor, person=person, role=payload.role, unit=unit)
-    return 201, assignment
+    return Status(201, assignment)
 
 
 @people_router.delete("/{person_id}/roles/{assignment_id}", response={204: None})
@@ -188,4 +188,4 @@ def role_revoke(request, person_id: int, assignment_id: int):
     person = get_for_actor(Person, actor, person_id, action="manage")
     assignment = get_for_actor(RoleAssignment.objects.filter(person=person), actor, assignment_id, action="manage")
     services.role_revoke(actor=actor, assignment=assignment)
-    return 204, None
+    return Status(204, None)

@@ -1,5 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
+from .models import Person
+
 
 class PersonBackend(ModelBackend):
     """Username and password; inactive people and people of inactive organisations cannot sign in."""
@@ -8,7 +10,7 @@ class PersonBackend(ModelBackend):
         return super().user_can_authenticate(user) and user.organization.is_active
 
     def get_user(self, user_id):
-        user = super().get_user(user_id)
-        if user is not None and not user.organization.is_active:
+        person = Person.objects.select_related("organization").filter(pk=user_id).first()
+        if person is None or not self.user_can_authenticate(person):
             return None
-        return user
+        return person

@@ -62,6 +62,9 @@ class _ApiMatrix(_Matrix):
     def _api_setup(self, live_world, api_for):
         self.world = live_world
         self.api_for = api_for
+        # Tokens are issued (and audited) up front, so snapshots taken in a test see only the call.
+        actors = {None, "no_role", self.in_scope, self.out_of_scope, self.other_org_actor, *self.refused}
+        self.clients = {key: api_for(live_world.people[key] if key else None) for key in actors}
 
     @property
     def method(self) -> str:
@@ -74,8 +77,7 @@ class _ApiMatrix(_Matrix):
         return None
 
     def call(self, actor_key: str | None, target):
-        client = self.api_for(self.world.people[actor_key] if actor_key else None)
-        return client.request(self.method, API_PREFIX + self.path(self.world, target),
+        return self.clients[actor_key].request(self.method, API_PREFIX + self.path(self.world, target),
                               json=self.payload(self.world, target))
 
     def test_anonymous_is_401(self):
