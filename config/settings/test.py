@@ -1,5 +1,7 @@
 """Test runs: fast hashing, jobs run inline, mail kept in the outbox."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR
 
@@ -18,4 +20,5 @@ ALLOWED_HOSTS = ["*"]
 # A real file with the same WAL settings as production-like local runs; the live test server
 # reads what the tests commit.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+    # One file per test process, so runs side by side never share (and delete) each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405

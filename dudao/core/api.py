@@ -42,6 +42,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApplicationError)
     def application_error(request, exc: ApplicationError):
+        if exc.code == ErrorCode.PERMISSION_DENIED:
+            # An action a person may not take does not exist for them (DESIGN.md section 1).
+            exc = ApplicationError(ErrorCode.NOT_FOUND, "Not found")
         return respond(request, exc)
 
     @api.exception_handler(NinjaValidationError)

@@ -8,5 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台")
 
     def ready(self) -> None:
-        # Periodic jobs register themselves on import; dudao_tick and huey both read the registry.
-        from . import jobs  # noqa: F401
+        # Periodic jobs register themselves when each app's jobs.py is imported; dudao_tick and
+        # the huey consumer both read that registry.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("jobs")

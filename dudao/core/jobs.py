@@ -71,13 +71,25 @@ def run_all(now: dt.datetime) -> dict[str, dict | None]:
 
 
 def install_huey_schedule() -> None:
-    """Give every registered job a huey periodic task (called from config.huey once apps are ready)."""
+    """Give every registered job a huey periodic task (dudao/core/tasks.py, which huey imports)."""
     from huey.contrib.djhuey import db_periodic_task
 
+    installed = scheduled_task_names()
     for job in REGISTRY.values():
-        db_periodic_task(job.schedule, name=f"periodic:{job.name}")(
-            lambda job=job: run_job(job, timezone.now())
-        )
+        name = f"periodic:{job.name}"
+        if name in installed:
+            continue
+
+        def run(job=job):
+            return run_job(job, timezone.now())
+
+        db_periodic_task(job.schedule, name=name)(run)
+
+
+def scheduled_task_names() -> set[str]:
+    from huey.contrib.djhuey import HUEY
+
+    return {task.name for task in HUEY._registry.periodic_tasks}
 
 
 @periodic_job("purge_expired_credentials", schedule=crontab(minute="7"), slot=hourly_slot)
