@@ -133,3 +133,8 @@ def test_login_page_is_chinese_by_default(client, db):
 def test_login_page_in_english_after_switch(client, db):
     client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
     assert 'lang="en"' in client.get("/login/").content.decode()
+
+
+def test_chinese_even_when_the_browser_asks_for_english(client, db):
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="zh-hans"' in response.content.decode()
