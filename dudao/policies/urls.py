@@ -1,5 +1,9 @@
 from django.urls import path
 
+from . import views
+
 app_name = "policies"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.detail, name="detail"),
+]

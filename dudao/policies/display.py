@@ -1,0 +1,228 @@
+"""The policy as people read it: one table per area, Chinese labels, values in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dudao.org.choices import Role, UnitKind
+
+from . import schema
+from .choices import ApprovalKind, Severity
+
+L = gettext_lazy
+
+# "<model class>.<field>" -> label. tests/test_display.py checks every schema field has one.
+LABELS = {
+    "Policy.organization": L("组织"),
+    "Policy.inspections": L("检查"),
+    "Policy.findings": L("问题与整改"),
+    "Policy.plans": L("督导计划与覆盖"),
+    "Policy.reports": L("督导报告"),
+    "Policy.bulletins": L("督导检查公报"),
+    "Policy.evaluation": L("月度综合评估"),
+    "Policy.approvals": L("审批"),
+    "Policy.appraisal": L("绩效考核与奖金"),
+    "Policy.discipline": L("违规与红黄蓝牌"),
+    "Policy.training": L("培训、工作计划与会议"),
+    "Policy.data_import": L("数据导入与核查"),
+    "Policy.notifications": L("通知"),
+    "OrganizationPolicy.unit_kind_labels": L("机构类型名称"),
+    "OrganizationPolicy.site_kind": L("基层机构类型"),
+    **{f"UnitKindLabels.{kind.value}": kind.label for kind in UnitKind},
+    "InspectionsPolicy.pass_mark": L("检查合格分"),
+    "InspectionsPolicy.back_entry_days": L("补录最长天数"),
+    "InspectionsPolicy.geolocation_required_on_site": L("现场检查须定位"),
+    "InspectionsPolicy.score_decimals": L("得分保留小数位"),
+    "FindingsPolicy.due_days": L("整改期限(天)"),
+    **{f"DueDays.{severity.value}": severity.label for severity in Severity},
+    "FindingsPolicy.evidence_required": L("须提交整改证据的严重程度"),
+    "FindingsPolicy.repeat_window_days": L("重复问题判定期(天)"),
+    "FindingsPolicy.escalation": L("逾期升级"),
+    "FindingsPolicy.due_soon_reminder_days": L("到期前提醒(天)"),
+    "FindingsPolicy.categories": L("问题类别"),
+    "EscalationStep.after_days": L("逾期天数"),
+    "EscalationStep.role": L("通知"),
+    "FindingCategory.code": L("编码"),
+    "FindingCategory.label": L("名称"),
+    "PlansPolicy.coverage_rules": L("覆盖规则"),
+    "CoverageRule.code": L("编码"),
+    "CoverageRule.description": L("说明"),
+    "CoverageRule.unit_kind": L("机构类型"),
+    "CoverageRule.period": L("周期"),
+    "CoverageRule.min_share": L("最低覆盖比例"),
+    "CoverageRule.min_visits_per_unit": L("每家最少次数"),
+    "CoverageRule.by_assigned_supervisor": L("须由所属督导完成"),
+    "ReportsPolicy.approver_roles": L("审批角色"),
+    "ReportsPolicy.send_to_units": L("批准后发送被检查机构"),
+    "BulletinsPolicy.period": L("编发周期"),
+    "BulletinsPolicy.unread_reminder_days": L("未读提醒(天)"),
+    "BulletinsPolicy.common_problems_count": L("常见问题条数"),
+    "EvaluationPolicy.components": L("评估构成"),
+    "EvaluationPolicy.pass_mark": L("合格分"),
+    "EvaluationPolicy.consecutive_failures_for_review": L("连续不合格次数(启动负责人评议)"),
+    "EvaluationPolicy.key_target_deadline_days": L("重点整改期限(天)"),
+    "ComponentWeight.component": L("指标"),
+    "ComponentWeight.weight": L("权重"),
+    "ApprovalsPolicy.step_deadline_days": L("每步审批期限(天)"),
+    "ApprovalsPolicy.overdue_reminder_days": L("逾期提醒间隔(天)"),
+    "ApprovalsPolicy.routes": L("审批路由"),
+    **{f"ApprovalRoutes.{kind.value}": kind.label for kind in ApprovalKind},
+    "ApprovalRoute.max_amount": L("金额上限"),
+    "ApprovalRoute.roles": L("审批"),
+    "AppraisalPolicy.schemes": L("考核方案"),
+    "AppraisalPolicy.bonus_bands": L("奖金系数档"),
+    "AppraisalPolicy.leaving_forfeits_bonus": L("期内离职不发奖金"),
+    "AppraisalPolicy.personal_leave_days_before_proration": L("月内事假超过天数按出勤折算"),
+    "AppraisalPolicy.result_flow": L("考核结果流转"),
+    "AppraisalPolicy.results_due_day": L("结果提交截止日(次月)"),
+    "AppraisalPolicy.bonus_paid_by_day": L("奖金发放截止日(次月)"),
+    "AppraisalPolicy.appeal_window_days": L("复议期限(天)"),
+    "AppraisalScheme.role": L("角色"),
+    "AppraisalScheme.period": L("周期"),
+    "AppraisalScheme.kpis": L("指标"),
+    "Kpi.code": L("编码"),
+    "Kpi.name": L("名称"),
+    "Kpi.weight": L("权重"),
+    "Kpi.source": L("来源"),
+    "BonusBand.min_score": L("起始分"),
+    "BonusBand.factor": L("系数"),
+    "BonusBand.scale_by_score": L("乘以得分/100"),
+    "DisciplinePolicy.accumulation": L("累计规则"),
+    "DisciplinePolicy.fines": L("罚款标准(元/次)"),
+    "DisciplinePolicy.card_colours": L("亮牌"),
+    "DisciplinePolicy.appeal_window_days": L("申诉期限(天)"),
+    "DisciplineAccumulation.late_or_early_per_absence": L("月内迟到/早退几次折算旷工一天"),
+    "DisciplineAccumulation.absences_per_year_forfeiting_bonus": L("全年旷工天数达此取消年终绩效"),
+    "DisciplineAccumulation.penalties_per_year_forfeiting_bonus": L("全年处罚次数达此取消年终绩效"),
+    "DisciplineFines.late_or_early": L("迟到/早退"),
+    "DisciplineFines.off_post": L("脱岗/睡岗"),
+    "DisciplineFines.absence": L("旷工"),
+    "DisciplineFines.absence_deducts_day_pay": L("旷工另扣当天工资"),
+    "DisciplineFines.operating_violation": L("操作违规"),
+    "TrainingPolicy.needs_survey_period": L("培训需求调查周期"),
+    "TrainingPolicy.proposal_top_findings": L("培训建议参考的常见问题数"),
+    "TrainingPolicy.test_pass_score": L("培训考试合格分"),
+    "TrainingPolicy.work_plan_periods": L("工作计划与总结周期"),
+    "TrainingPolicy.operations_meeting_period": L("运营会议周期"),
+    "DataImportPolicy.tolerance": L("数据核对容差(比例)"),
+    "NotificationsPolicy.digest_hour": L("每日汇总发送时间(时)"),
+    "NotificationsPolicy.email_enabled": L("发送邮件"),
+    "NotificationsPolicy.webhook_kind": L("群机器人"),
+    "NotificationsPolicy.webhook_url": L("机器人地址"),
+}
+
+
+# What null means for the keys where it means something.
+NULL_LABELS = {
+    "ApprovalRoute.max_amount": L("不限"),
+    "DisciplineAccumulation.late_or_early_per_absence": L("不启用"),
+    "DisciplineAccumulation.absences_per_year_forfeiting_bonus": L("不启用"),
+    "DisciplineAccumulation.penalties_per_year_forfeiting_bonus": L("不启用"),
+}
+
+
+def label_for(model: type, name: str) -> str:
+    return str(LABELS.get(f"{model.__name__}.{name}", name))
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    lines: list[str]
+    overridden: bool = False
+
+
+@dataclass
+class Section:
+    key: str
+    label: str
+    rows: list[Row] = field(default_factory=list)
+
+
+def _scalar(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, models.Choices):
+        return str(value.label)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if value == "":
+        return "—"
+    return str(value)
+
+
+def _sequence(values: tuple) -> str:
+    if not values:
+        return "—"
+    # Roles listed in a policy are steps taken in order (approvals, result flow).
+    separator = " → " if all(isinstance(v, Role) for v in values) else "、"
+    return separator.join(_scalar(v) for v in values)
+
+
+def _inline(model: schema.PolicyModel) -> str:
+    parts = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if value is None:
+            null_label = NULL_LABELS.get(f"{type(model).__name__}.{name}")
+            if null_label is not None:
+                parts.append(f"{label_for(type(model), name)}:{null_label}")
+            continue
+        if isinstance(value, tuple):
+            if value and isinstance(value[0], schema.PolicyModel):
+                text = "、".join(f"({_inline(item)})" for item in value)
+            else:
+                text = _sequence(value)
+        elif isinstance(value, schema.PolicyModel):
+            text = f"({_inline(value)})"
+        else:
+            text = _scalar(value)
+        parts.append(f"{label_for(type(model), name)}:{text}")
+    return ";".join(parts)
+
+
+def _lines(value) -> list[str]:
+    if isinstance(value, tuple):
+        if value and isinstance(value[0], schema.PolicyModel):
+            return [_inline(item) for item in value]
+        return [_sequence(value)]
+    return [_scalar(value)]
+
+
+def _rows(model, default, prefix: str, label_prefix: str) -> list[Row]:
+    rows: list[Row] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        default_value = getattr(default, name) if default is not None else None
+        key = f"{prefix}.{name}"
+        label = label_for(type(model), name)
+        if isinstance(value, schema.PolicyModel):
+            rows.extend(_rows(value, default_value, key, f"{label_prefix}{label} · "))
+        else:
+            overridden = default is not None and value != default_value
+            lines = _lines(value)
+            if value is None and f"{type(model).__name__}.{name}" in NULL_LABELS:
+                lines = [str(NULL_LABELS[f"{type(model).__name__}.{name}"])]
+            rows.append(Row(key, f"{label_prefix}{label}", lines, overridden))
+    return rows
+
+
+def policy_sections(policy: schema.Policy, defaults: schema.Policy | None = None) -> list[Section]:
+    """One section per area; rows whose value differs from `defaults` (the pack) are marked."""
+    sections = []
+    for area in schema.AREAS:
+        value = getattr(policy, area)
+        default = getattr(defaults, area) if defaults is not None else None
+        sections.append(Section(area, label_for(schema.Policy, area), _rows(value, default, area, "")))
+    return sections
