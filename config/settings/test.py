@@ -22,3 +22,6 @@ ALLOWED_HOSTS = ["*"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test process, so runs side by side never share (and delete) each other's database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+# The live test server opens a connection per keep-alive client; closing them after each request
+# keeps a long suite under PostgreSQL's connection limit.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

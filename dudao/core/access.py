@@ -31,7 +31,7 @@ def get_for_actor(
     queryset = source if isinstance(source, models.QuerySet) else source.objects.all()
     queryset = queryset.visible_to(actor, action)
     if for_update:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     label = queryset.model._meta.object_name
     try:
         return queryset.get(pk=int(pk))

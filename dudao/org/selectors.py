@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from dudao.core.scoping import EVERYWHERE
+
 from .models import Person, RoleAssignment, Unit
 
 
@@ -15,11 +17,9 @@ def unit_children(actor, parent: Unit | None):
     """The visible children of `parent` (or the visible tops of the tree), with their child counts."""
     units = Unit.objects.visible_to(actor)
     if parent is None:
+        # The tops of what the actor sees: the root for org-wide roles, else each granted subtree.
         paths = actor.scope_paths(None)
-        if paths == "*":
-            units = units.filter(parent__isnull=True)
-        else:
-            units = units.filter(path__in=paths)
+        units = units.filter(parent__isnull=True) if paths == EVERYWHERE else units.filter(path__in=paths)
     else:
         units = units.filter(parent=parent)
     return units.annotate(child_count=Count("children")).order_by("kind", "code")

@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, transaction
 
 from dudao.core import db_triggers
 from dudao.core.audit import record_event, verify_chain
+from dudao.core.errors import ApplicationError
 from dudao.core.models import AuditChainHead, AuditEvent
 from dudao.org import services
 from dudao.org.choices import UnitKind
@@ -36,7 +37,7 @@ def test_services_write_events_with_actor_and_before_after(world):
 def test_a_failed_change_leaves_no_event(world):
     admin = world.person("admin")
     before = AuditEvent.objects.count()
-    with pytest.raises(Exception):
+    with pytest.raises(ApplicationError):
         services.unit_create(actor=admin, parent=world.unit("east"), code="S1", name="重复", kind=UnitKind.STORE)
     assert AuditEvent.objects.count() == before
 
@@ -68,7 +69,7 @@ def test_intact_chain_verifies(world, capsys):
 
 def test_altered_event_is_named(world):
     target = AuditEvent.objects.order_by("seq")[10]
-    tamper(f"UPDATE core_auditevent SET after = %s WHERE id = %s", ['{"name": "forged"}', target.pk])
+    tamper("UPDATE core_auditevent SET after = %s WHERE id = %s", ['{"name": "forged"}', target.pk])
     with pytest.raises(CommandError, match=f"#{target.seq}"):
         call_command("dudao_verify_audit")
     assert verify_chain().bad_seq == target.seq
