@@ -1,3 +1,130 @@
-from ninja import Router
+"""API for evidence files: upload, list, metadata and download (DESIGN.md section 5).
+
+Uploads are multipart with a `file` part and an optional `unit_id` (the unit the evidence is
+about, which the uploader must see). Everything is scoped by `Attachment.objects.visible_to`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from django.apps import apps
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Status, UploadedFile
+from ninja.decorators import decorate_view
+from ninja.pagination import paginate
+
+from . import attachments
+from .access import get_for_actor
+from .api import Pagination, actor_of
+from .attachment_schemas import AttachmentOut
+from .errors import ApplicationError, ErrorCode
+from .models import Attachment
+
+logger = logging.getLogger(__name__)
 
 router = Router(tags=["attachments"])
+
+MULTIPART_OVERHEAD = 64 * 1024
+"""Room for boundaries, part headers and the other form fields on top of the file itself."""
+
+
+class UploadSizeLimit(FileUploadHandler):
+    """Refuse an oversized upload while it arrives, before it is spooled to disk in full.
+
+    A declared Content-Length well over the limit is refused before any byte is read; otherwise
+    the bytes of file parts are counted as they stream in.
+    """
+
+    def __init__(self, request, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length and content_length > self.limit + MULTIPART_OVERHEAD:
+            raise attachments.file_too_large(self.limit, content_length)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            raise attachments.file_too_large(self.limit)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def limit_upload_size(run):
+    """Install UploadSizeLimit before authentication or parsing can read the request body."""
+
+    @functools.wraps(run)
+    def wrapper(request, *args, **kwargs):
+        request.upload_handlers.insert(0, UploadSizeLimit(request, settings.ATTACHMENT_MAX_BYTES))
+        return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+@router.get("", response=list[AttachmentOut])
+@paginate(Pagination)
+def attachment_list(
+    request, unit_id: int | None = None, object_type: str | None = None, object_id: str | None = None
+):
+    """Attachments the caller may see, newest first; filter by unit or by the object they prove."""
+    found = Attachment.objects.visible_to(actor_of(request))
+    if unit_id is not None:
+        found = found.filter(unit_id=unit_id)
+    if object_type:
+        found = found.filter(object_type=object_type)
+    if object_id:
+        found = found.filter(object_id=object_id)
+    return found
+
+
+@router.post("", response={201: AttachmentOut})
+@decorate_view(limit_upload_size)
+def attachment_upload(request, file: File[UploadedFile], unit_id: Form[int | None] = None):
+    """Upload a photo (JPEG, PNG, WebP, GIF) or a PDF. 413 over the size limit, 422 for any
+    other content, whatever its name or Content-Type says."""
+    actor = actor_of(request)
+    unit = get_for_actor(apps.get_model("org", "Unit"), actor, unit_id) if unit_id is not None else None
+    return Status(201, attachments.attachment_upload(actor=actor, file=file, unit=unit))
+
+
+@router.get("/{attachment_id}", response=AttachmentOut)
+def attachment_get(request, attachment_id: int):
+    return get_for_actor(Attachment, actor_of(request), attachment_id)
+
+
+@router.get(
+    "/{attachment_id}/download",
+    url_name="attachment_download",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The stored bytes, as an attachment",
+                "content": {"image/jpeg": {}, "image/png": {}, "application/pdf": {}},
+            }
+        }
+    },
+)
+def attachment_download(request, attachment_id: int):
+    """The stored bytes with their real Content-Type, always as a download, never sniffed."""
+    attachment = get_for_actor(Attachment, actor_of(request), attachment_id)
+    try:
+        stored = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        logger.error("attachment %s: stored file %s is missing", attachment.pk, attachment.file.name)
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("附件的文件内容不存在")) from None
+    response = FileResponse(stored, content_type=attachment.content_type)
+    response["Content-Disposition"] = attachments.content_disposition(attachment)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    response["ETag"] = f'"{attachment.sha256}"'
+    return response

@@ -38,7 +38,8 @@ class PersonForm(forms.Form):
 
 
 class RoleGrantForm(forms.Form):
-    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    # No preselected role: granting one, above all admin, is always a deliberate choice.
+    role = forms.ChoiceField(label=_("角色"), choices=[("", "---------"), *Role.choices])
     unit = forms.ModelChoiceField(label=_("机构"), queryset=Unit.objects.none())
 
     def __init__(self, *args, units=None, **kwargs):
