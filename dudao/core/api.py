@@ -30,7 +30,12 @@ def actor_of(request: HttpRequest):
 
 
 def _location(loc) -> str:
-    parts = [str(part) for part in loc if part not in {"body", "query", "path", "form", "file", "payload"}]
+    """`("body", "payload", "code")` -> "code": the source and ninja's payload wrapper are not field names."""
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in {"body", "query", "path", "form", "file", "header", "cookie"}:
+        parts = parts[1:]
+    if parts and parts[0] == "payload":
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 

@@ -122,12 +122,16 @@ def test_compiled_catalog_matches_the_po(entries):
     assert stale == [], "the .mo is older than the .po: run compilemessages"
 
 
+# Looked up through a variable, so makemessages does not list this file as a source of msgids.
+EXPECTED = {"组织架构": "Org chart", "店长/负责人": "Unit manager", "门店": "Store", "整改延期": "Rectification extension"}
+
+
 def test_django_uses_the_catalog():
-    with translation.override("en"):
-        assert translation.gettext("组织架构") == "Org chart"
-        assert translation.gettext("店长/负责人") == "Unit manager"
-    with translation.override("zh-hans"):
-        assert translation.gettext("组织架构") == "组织架构"
+    for msgid, english in EXPECTED.items():
+        with translation.override("en"):
+            assert translation.gettext(msgid) == english
+        with translation.override("zh-hans"):
+            assert translation.gettext(msgid) == msgid
 
 
 # --- the pages -----------------------------------------------------------------------------
