@@ -36,7 +36,7 @@ def po_entries(path: Path = PO_FILE) -> list[dict]:
             continue
         after_msgstr = field is not None and field.startswith("msgstr")
         if entry is None or (after_msgstr and line.startswith(("#", "msgctxt", "msgid"))):
-            entry = {"flags": set(), "msgid": "", "msgid_plural": None, "msgstr": {}}
+            entry = {"flags": set(), "msgctxt": None, "msgid": "", "msgid_plural": None, "msgstr": {}}
             entries.append(entry)
             field = None
         if line.startswith("#,"):
@@ -45,6 +45,7 @@ def po_entries(path: Path = PO_FILE) -> list[dict]:
             continue
         elif line.startswith("msgctxt"):
             field = "msgctxt"
+            entry["msgctxt"] = _unquote(line)
         elif line.startswith("msgid_plural"):
             field = "msgid_plural"
             entry["msgid_plural"] = _unquote(line)
@@ -58,6 +59,8 @@ def po_entries(path: Path = PO_FILE) -> list[dict]:
         elif line.startswith('"') and field is not None:
             if field == "msgid":
                 entry["msgid"] += _unquote(line)
+            elif field == "msgctxt":
+                entry["msgctxt"] += _unquote(line)
             elif field == "msgid_plural":
                 entry["msgid_plural"] += _unquote(line)
             elif field.startswith("msgstr"):
@@ -114,7 +117,10 @@ def test_compiled_catalog_matches_the_po(entries):
         compiled = gettext.GNUTranslations(handle)
     stale = []
     for entry in entries:
-        if entry["msgid_plural"] is None:
+        if entry["msgctxt"] is not None:
+            if compiled.pgettext(entry["msgctxt"], entry["msgid"]) != entry["msgstr"][0]:
+                stale.append(entry["msgid"])
+        elif entry["msgid_plural"] is None:
             if compiled.gettext(entry["msgid"]) != entry["msgstr"][0]:
                 stale.append(entry["msgid"])
         elif compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1) != entry["msgstr"][0]:
