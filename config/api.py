@@ -18,14 +18,26 @@ install_error_handlers(api)
 
 
 def _mount() -> None:
+    from dudao.approvals.api import router as approvals_router
+    from dudao.checklists.api import router as templates_router
     from dudao.core.attachments_api import router as attachments_router
+    from dudao.findings.api import router as findings_router
+    from dudao.inspections.api import router as inspections_router
+    from dudao.notifications.api import router as notifications_router
     from dudao.org.api import auth_router, me_router, people_router, units_router
+    from dudao.planning.api import router as plans_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/me", me_router)
     api.add_router("/units", units_router)
     api.add_router("/people", people_router)
     api.add_router("/attachments", attachments_router)
+    api.add_router("/templates", templates_router)
+    api.add_router("/inspections", inspections_router)
+    api.add_router("/findings", findings_router)
+    api.add_router("/plans", plans_router)
+    api.add_router("/approvals", approvals_router)
+    api.add_router("/notifications", notifications_router)
 
 
 _mount()

@@ -15,6 +15,12 @@ urlpatterns = [
     path("logout/", org_views.logout_view, name="logout"),
     path("", include("dudao.org.urls")),
     path("policy/", include("dudao.policies.urls")),
+    path("templates/", include("dudao.checklists.urls")),
+    path("inspections/", include("dudao.inspections.urls")),
+    path("findings/", include("dudao.findings.urls")),
+    path("plans/", include("dudao.planning.urls")),
+    path("approvals/", include("dudao.approvals.urls")),
+    path("notifications/", include("dudao.notifications.urls")),
 ]
 
 if settings.DEBUG:

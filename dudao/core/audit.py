@@ -120,8 +120,34 @@ def record_event(
     return event
 
 
-def changed(before: dict, after: dict) -> bool:
-    return before != after
+@transaction.atomic
+def record_events(*, actor, action: str, objects: list, after: list[dict], at: dt.datetime | None = None,
+                  organization_id: int | None = None) -> list[AuditEvent]:
+    """Append one event per object in a fixed number of queries (for services that create in bulk)."""
+    if not objects:
+        return []
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    moment = (at or timezone.now()).astimezone(dt.UTC)
+    actor_name = (getattr(actor, "display_name", "") or getattr(actor, "username", "")) if actor else ""
+    events: list[AuditEvent] = []
+    prev_hash, seq = head.hash, head.seq
+    for obj, state in zip(objects, after, strict=True):
+        object_type, object_id = object_label(obj)
+        seq += 1
+        event = AuditEvent(
+            seq=seq,
+            organization_id=organization_id or getattr(obj, "organization_id", None),
+            actor_id=getattr(actor, "pk", None), actor_name=actor_name, at=moment,
+            object_type=object_type, object_id=object_id, action=action,
+            before=None, after=to_json_value(state), prev_hash=prev_hash,
+        )
+        event.hash = _event_hash(prev_hash, _hashed_fields(event))
+        prev_hash = event.hash
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    head.seq, head.hash = seq, prev_hash
+    head.save(update_fields=["seq", "hash"])
+    return events
 
 
 @dataclass

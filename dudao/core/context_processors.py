@@ -6,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 # (url name, label, predicate over the person) in display order; later apps add their entries here.
 NAVIGATION = [
     ("home", _("首页"), lambda person: True),
+    ("inspections:my-work", _("巡店"), lambda person: bool(person.roles())),
+    ("findings:finding-list", _("整改"), lambda person: bool(person.roles())),
+    ("planning:calendar", _("计划"), lambda person: bool(person.roles())),
+    ("approvals:inbox", _("审批"), lambda person: bool(person.roles())),
+    ("checklists:template-list", _("检查标准"), lambda person: bool(person.roles())),
     ("org:tree", _("组织架构"), lambda person: True),
     ("org:people", _("人员"), lambda person: True),
     ("policies:detail", _("制度"), lambda person: person.is_org_admin),

@@ -111,7 +111,36 @@ def demo_load() -> tuple[Organization, list[DemoLogin], bool]:
             person(f"store{store_number:02d}", f"{store_name.removesuffix('店')}店长", Role.UNIT_MANAGER, store)
             if store_number == 1:
                 person("staff01", "陈员工", Role.STAFF, store)
+    load_domain_demos(organization)
     return organization, demo_logins(organization), True
+
+
+# Each domain app that has demo data exposes `dudao/<app>/demo.py` with `load_demo(context)`;
+# they run in this order (later ones build on earlier ones' data).
+DEMO_APPS = ["checklists", "planning", "inspections", "findings", "approvals", "notifications"]
+
+
+@dataclass
+class DemoContext:
+    organization: Organization
+    people: dict[str, Person]
+    units: dict[str, Unit]
+    password: str = DEMO_PASSWORD
+
+
+def load_domain_demos(organization: Organization) -> None:
+    import importlib
+    import importlib.util
+
+    context = DemoContext(
+        organization=organization,
+        people={p.username: p for p in Person.objects.filter(organization=organization)},
+        units={u.code: u for u in Unit.objects.filter(organization=organization)},
+    )
+    for app in DEMO_APPS:
+        name = f"dudao.{app}.demo"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).load_demo(context)
 
 
 def demo_logins(organization: Organization) -> list[DemoLogin]:

@@ -1,0 +1,27 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ItemKind(models.TextChoices):
+    CHECK = "check", _("合格/不合格")
+    SCORE = "score", _("打分")
+    NUMBER = "number", _("数值")
+    CHOICE = "choice", _("选项")
+    TEXT = "text", _("文字")
+    PHOTO = "photo", _("照片")
+
+
+SCORABLE_KINDS = frozenset({ItemKind.CHECK, ItemKind.SCORE, ItemKind.NUMBER, ItemKind.CHOICE})
+
+
+class TemplateStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    RETIRED = "retired", _("已停用")
+
+
+TEMPLATE_STATUS_BADGES = {
+    TemplateStatus.DRAFT: "muted",
+    TemplateStatus.PUBLISHED: "success",
+    TemplateStatus.RETIRED: "danger",
+}

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dudao.core.scoping import OrgScopedModel
+from dudao.org.choices import Role
+
+from .choices import InspectionMode, InspectionStatus
+
+INSPECTION_READERS = frozenset({
+    Role.ADMIN, Role.EXECUTIVE, Role.OPS_MANAGER, Role.SUPERVISOR, Role.DEPARTMENT_HEAD,
+    Role.REGION_MANAGER, Role.UNIT_MANAGER,
+})
+INSPECTORS = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.SUPERVISOR})
+
+
+class Inspection(OrgScopedModel):
+    """One supervision visit's record (现场督导 / 巡店): the answers against a standard, the score,
+    and the unit manager's acknowledgement. Submitted answers never change."""
+
+    unit = models.ForeignKey("org.Unit", verbose_name=_("被检机构"), on_delete=models.PROTECT, related_name="+")
+    template = models.ForeignKey(
+        "checklists.Template", verbose_name=_("检查标准"), on_delete=models.PROTECT, related_name="inspections"
+    )
+    visit = models.ForeignKey(
+        "planning.Visit", verbose_name=_("计划走访"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="inspections",
+    )
+    follow_up_of = models.ForeignKey(
+        "self", verbose_name=_("复查对象"), on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
+    )
+    mode = models.CharField(_("方式"), max_length=20, choices=InspectionMode.choices, default=InspectionMode.ON_SITE)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=InspectionStatus.choices, default=InspectionStatus.DRAFT
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("督导"), on_delete=models.PROTECT, related_name="inspections"
+    )
+    client_id = models.CharField(_("客户端编号"), max_length=64, blank=True, default="")
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    performed_at = models.DateTimeField(_("检查时间"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    opening_notes = models.TextField(_("开场记录"), blank=True)
+    interview_notes = models.TextField(_("访谈记录"), blank=True)
+    figures = models.JSONField(_("采集数据"), default=dict, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    location_accuracy_m = models.FloatField(_("定位精度(米)"), null=True, blank=True)
+    earned_points = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    possible_points = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    passed = models.BooleanField(_("合格"), null=True, blank=True)
+    critical_failed = models.BooleanField(_("红线不合格"), default=False)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("签收人"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    acknowledgement_comment = models.TextField(_("签收意见"), blank=True)
+
+    scope_path_field = "unit__path"
+    scope_roles = {
+        "view": INSPECTION_READERS,
+        "inspect": INSPECTORS,
+        "acknowledge": frozenset({Role.UNIT_MANAGER}),
+    }
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "client_id"], condition=~Q(client_id=""),
+                name="inspection_client_id_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status", "performed_at"], name="inspection_list_idx")]
+        verbose_name = _("检查")
+        verbose_name_plural = _("检查")
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.template.name} · {self.performed_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:inspection-detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == InspectionStatus.DRAFT
+
+
+class Answer(models.Model):
+    """The answer to one item. Before submit it is upserted; after, a correction is a new answer that
+    references the one it replaces (`corrects`), which stays as it was."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey("checklists.Item", on_delete=models.PROTECT, related_name="+")
+    value = models.JSONField(_("答案"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    attachments = models.ManyToManyField("core.Attachment", blank=True, related_name="+")
+    earned = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    possible = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    failed = models.BooleanField(default=False)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("作答时间"))
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["item__section__position", "item__position", "item_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "item"], condition=Q(is_current=True), name="one_current_answer_per_item"
+            ),
+        ]
+        verbose_name = _("答案")
+
+    def __str__(self) -> str:
+        return f"{self.item.code}: {self.value}"
