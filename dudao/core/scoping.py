@@ -42,6 +42,14 @@ def minimal_paths(paths: list[str]) -> list[str]:
     return sorted(kept)
 
 
+def actor_covers(actor, roles: frozenset[str] | None, path: str) -> bool:
+    """Whether the actor holds one of `roles` on the unit at `path` or one of its ancestors."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    paths = actor.scope_paths(roles)
+    return paths == EVERYWHERE or any(path.startswith(prefix) for prefix in paths)
+
+
 class OrgScopedQuerySet(models.QuerySet):
     """A queryset that knows how to restrict itself to what an actor may see or do."""
 

@@ -33,6 +33,8 @@ class Inspection(OrgScopedModel):
     follow_up_of = models.ForeignKey(
         "self", verbose_name=_("复查对象"), on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups"
     )
+    # A follow-up inspection answers only the items its original failed; empty means every item.
+    carried_item_ids = models.JSONField(default=list, blank=True, editable=False)
     mode = models.CharField(_("方式"), max_length=20, choices=InspectionMode.choices, default=InspectionMode.ON_SITE)
     status = models.CharField(
         _("状态"), max_length=20, choices=InspectionStatus.choices, default=InspectionStatus.DRAFT
