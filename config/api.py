@@ -18,6 +18,8 @@ install_error_handlers(api)
 
 
 def _mount() -> None:
+    from dudao.analytics.api import evaluations_router
+    from dudao.analytics.api import router as analytics_router
     from dudao.approvals.api import router as approvals_router
     from dudao.checklists.api import router as templates_router
     from dudao.core.attachments_api import router as attachments_router
@@ -26,6 +28,8 @@ def _mount() -> None:
     from dudao.notifications.api import router as notifications_router
     from dudao.org.api import auth_router, me_router, people_router, units_router
     from dudao.planning.api import router as plans_router
+    from dudao.reporting.api import bulletins_router
+    from dudao.reporting.api import router as reports_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/me", me_router)
@@ -38,6 +42,10 @@ def _mount() -> None:
     api.add_router("/plans", plans_router)
     api.add_router("/approvals", approvals_router)
     api.add_router("/notifications", notifications_router)
+    api.add_router("/reports", reports_router)
+    api.add_router("/bulletins", bulletins_router)
+    api.add_router("/evaluations", evaluations_router)
+    api.add_router("/analytics", analytics_router)
 
 
 _mount()

@@ -21,6 +21,8 @@ urlpatterns = [
     path("plans/", include("dudao.planning.urls")),
     path("approvals/", include("dudao.approvals.urls")),
     path("notifications/", include("dudao.notifications.urls")),
+    path("reports/", include("dudao.reporting.urls")),
+    path("analytics/", include("dudao.analytics.urls")),
 ]
 
 if settings.DEBUG:

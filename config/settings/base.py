@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "dudao.planning",
     "dudao.inspections",
     "dudao.findings",
+    "dudao.reporting",
+    "dudao.analytics",
     "dudao.provisioning",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -10,6 +10,8 @@ NAVIGATION = [
     ("findings:finding-list", _("整改"), lambda person: bool(person.roles())),
     ("planning:calendar", _("计划"), lambda person: bool(person.roles())),
     ("approvals:inbox", _("审批"), lambda person: bool(person.roles())),
+    ("reporting:report-list", _("报告"), lambda person: bool(person.roles())),
+    ("analytics:dashboard", _("分析"), lambda person: bool(person.roles())),
     ("checklists:template-list", _("检查标准"), lambda person: bool(person.roles())),
     ("org:tree", _("组织架构"), lambda person: True),
     ("org:people", _("人员"), lambda person: True),

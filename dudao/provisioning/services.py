@@ -117,7 +117,8 @@ def demo_load() -> tuple[Organization, list[DemoLogin], bool]:
 
 # Each domain app that has demo data exposes `dudao/<app>/demo.py` with `load_demo(context)`;
 # they run in this order (later ones build on earlier ones' data).
-DEMO_APPS = ["checklists", "planning", "inspections", "findings", "approvals", "notifications"]
+DEMO_APPS = ["checklists", "planning", "inspections", "findings", "approvals", "notifications", "reporting",
+             "analytics"]
 
 
 @dataclass

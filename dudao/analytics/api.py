@@ -1,0 +1,5 @@
+from ninja import Router
+
+router = Router(tags=["analytics"])
+
+evaluations_router = Router(tags=["evaluations"])
