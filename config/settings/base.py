@@ -250,3 +250,6 @@ LOGGING = {
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 NINJA_PAGINATION_MAX_LIMIT = 500
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Where links in mail and chat messages point (the address people open Dudao at).
+DUDAO_BASE_URL = os.environ.get("DUDAO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -3,7 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from .choices import KindBadge, kind_badge
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -55,6 +58,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        """Opening a notification marks it read and goes on to what it is about."""
+        return reverse("notifications:open", args=[self.pk])
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+    @property
+    def badge(self) -> KindBadge:
+        return kind_badge(self.kind)
 
 
 class DeliveryPreference(models.Model):

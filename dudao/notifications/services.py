@@ -2,16 +2,28 @@
 
 `notify` is what every other app calls. It writes inbox rows inside the caller's transaction (so a
 rolled-back change notifies nobody) and queues outward delivery (mail, chat) with on_commit.
+
+Marking notifications read is not written to the audit chain: it changes only the reader's own
+inbox (the row keeps who read it and when), and an audit row per click would serialise every
+inbox on the chain's lock. A change of delivery preference is audited like any setting.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Notification
+from dudao.core.audit import record_event, snapshot
+from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation
+
+from .models import DeliveryPreference, Notification
+from .permissions import can_change_delivery_preference, can_read_notification, can_use_inbox
+
+PREFERENCE_AUDIT_FIELDS = ["person", "daily_digest", "email_enabled"]
 
 
 def notify(
@@ -28,34 +40,70 @@ def notify(
     """Put one notification in each recipient's inbox (each person once, inactive people skipped).
 
     With a `dedupe_key`, a recipient who already has a notification with that key gets no new one:
-    jobs may run twice and escalations be re-evaluated without notifying anyone twice.
+    jobs may run twice and escalations be re-evaluated without notifying anyone twice. Costs a
+    fixed number of queries whatever the number of recipients.
     """
-    created: list[Notification] = []
+    people = []
     seen: set[int] = set()
+    for person in recipients:
+        if person is None or person.pk in seen or not person.is_active:
+            continue
+        seen.add(person.pk)
+        people.append(person)
+    if not people:
+        return []
+    if dedupe_key:
+        already = set(
+            Notification.objects.filter(recipient_id__in=seen, dedupe_key=dedupe_key).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        people = [person for person in people if person.pk not in already]
+        if not people:
+            return []
+
     object_type, object_id = ("", "")
     if obj is not None:
         object_type, object_id = obj._meta.label_lower, str(obj.pk)
     if not url and obj is not None and hasattr(obj, "get_absolute_url"):
         url = obj.get_absolute_url()
     now = at or timezone.now()
-    for person in recipients:
-        if person is None or person.pk in seen or not person.is_active:
-            continue
-        seen.add(person.pk)
-        if dedupe_key and Notification.objects.filter(recipient=person, dedupe_key=dedupe_key).exists():
-            continue
+    rows = [
+        Notification(
+            organization_id=person.organization_id, recipient=person, kind=kind, title=str(title)[:300],
+            body=str(body), object_type=object_type, object_id=object_id, url=url,
+            dedupe_key=dedupe_key, created_at=now,
+        )
+        for person in people
+    ]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        created = _create_one_by_one(rows)  # a concurrent run notified some of them first
+    if any(row.pk is None for row in created):  # a database that cannot return ids from a bulk insert
+        created = list(
+            Notification.objects.filter(
+                recipient_id__in=[row.recipient_id for row in rows], kind=kind, created_at=now,
+                object_type=object_type, object_id=object_id,
+            ).order_by("id")
+        )
+    if created:
+        ids = [row.pk for row in created]
+        # robust: a failure to hand the mail over never breaks the change that was just committed.
+        transaction.on_commit(lambda: deliver(ids), robust=True)
+    return created
+
+
+def _create_one_by_one(rows: list[Notification]) -> list[Notification]:
+    created = []
+    for row in rows:
         try:
             with transaction.atomic():
-                created.append(Notification.objects.create(
-                    organization_id=person.organization_id, recipient=person, kind=kind, title=str(title)[:300],
-                    body=str(body), object_type=object_type, object_id=object_id, url=url,
-                    dedupe_key=dedupe_key, created_at=now,
-                ))
+                row.save(force_insert=True)
         except IntegrityError:
-            continue  # a concurrent run created it first
-    if created:
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: deliver(ids))
+            continue
+        created.append(row)
     return created
 
 
@@ -64,3 +112,55 @@ def deliver(notification_ids: list[int]) -> None:
     from . import delivery
 
     delivery.deliver(notification_ids)
+
+
+# --- the reader's inbox -------------------------------------------------------------------------
+@transaction.atomic
+def notification_mark_read(*, actor, notification: Notification) -> Notification:
+    """Mark one of the actor's own notifications read (reading it again keeps the first time)."""
+    if not can_read_notification(actor, notification):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
+    if notification.read_at is None:
+        now = timezone.now()
+        # Conditional, so two tabs opening it at once keep the first reading time.
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.read_at = Notification.objects.filter(pk=notification.pk).values_list(
+            "read_at", flat=True
+        ).get()
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor) -> int:
+    """Mark everything unread in the actor's inbox read; returns how many were marked."""
+    if not can_use_inbox(actor):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
+    return Notification.objects.visible_to(actor).unread().update(read_at=timezone.now())
+
+
+# --- how mail reaches a person ------------------------------------------------------------------
+@transaction.atomic
+def delivery_preference_update(*, actor, daily_digest: bool, email_enabled: bool) -> DeliveryPreference:
+    """Set how the actor receives mail: each notification as it comes or one daily digest, or none."""
+    if not can_change_delivery_preference(actor):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
+    preference = DeliveryPreference.objects.select_for_update().filter(person_id=actor.pk).first()
+    before = snapshot(preference, PREFERENCE_AUDIT_FIELDS) if preference is not None else None
+    if preference is None:
+        preference = DeliveryPreference(person_id=actor.pk)
+    preference.daily_digest = bool(daily_digest)
+    preference.email_enabled = bool(email_enabled)
+    try:
+        preference.full_clean()
+    except ValidationError as exc:
+        raise from_django_validation(exc) from exc
+    after = snapshot(preference, PREFERENCE_AUDIT_FIELDS)
+    if before == after:
+        return preference
+    preference.save()
+    record_event(
+        actor=actor, action="notification_preference.update", obj=preference,
+        before=before, after=snapshot(preference, PREFERENCE_AUDIT_FIELDS),
+        organization_id=actor.organization_id,
+    )
+    return preference

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:notification_id>/open/", views.open_notification, name="open"),
+    path("read-all/", views.read_all, name="read-all"),
+    path("preferences/", views.preferences, name="preferences"),
+]
