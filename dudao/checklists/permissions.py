@@ -1,0 +1,42 @@
+"""Who may read and change checklist templates; views, endpoints and templates ask only these."""
+
+from __future__ import annotations
+
+from . import workflow
+from .choices import TemplateStatus
+from .models import TEMPLATE_EDITORS
+
+
+def _active(actor) -> bool:
+    return bool(actor and actor.is_authenticated and actor.is_active)
+
+
+def can_view_templates(actor) -> bool:
+    """Standards are organisation-wide: anyone holding a role reads the published ones."""
+    return _active(actor) and bool(actor.roles())
+
+
+def can_manage_templates(actor) -> bool:
+    """Editors (admin, ops manager, supervisor) write drafts, publish, revise and retire."""
+    return _active(actor) and actor.has_role(*TEMPLATE_EDITORS)
+
+
+def _own(actor, template) -> bool:
+    return can_manage_templates(actor) and template.organization_id == actor.organization_id
+
+
+def can_edit_template(actor, template) -> bool:
+    return _own(actor, template) and template.status == TemplateStatus.DRAFT
+
+
+def can_publish_template(actor, template) -> bool:
+    return _own(actor, template) and workflow.allowed(template, "publish")
+
+
+def can_retire_template(actor, template) -> bool:
+    return _own(actor, template) and workflow.allowed(template, "retire")
+
+
+def can_revise_template(actor, template) -> bool:
+    """A published or retired version can be revised into the lineage's next draft."""
+    return _own(actor, template) and template.status != TemplateStatus.DRAFT
