@@ -28,3 +28,20 @@ class VisitStatus(models.TextChoices):
     PLANNED = "planned", _("待巡")
     DONE = "done", _("已巡")
     CANCELLED = "cancelled", _("已取消")
+
+
+PLAN_STATUS_BADGES = {
+    PlanStatus.DRAFT: "",
+    PlanStatus.SUBMITTED: "primary",
+    PlanStatus.PUBLISHED: "success",
+    PlanStatus.REJECTED: "danger",
+}
+
+VISIT_STATUS_BADGES = {
+    VisitStatus.PLANNED: "info",
+    VisitStatus.DONE: "success",
+    VisitStatus.CANCELLED: "",
+}
+
+# A plan's visits may be changed, and the plan submitted, only in these states.
+EDITABLE_PLAN_STATUSES = frozenset({PlanStatus.DRAFT, PlanStatus.REJECTED})

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from dudao.core.scoping import OrgScopedModel
 from dudao.org.choices import Role
 
-from .choices import PlanKind, PlanStatus, VisitMode, VisitStatus
+from .choices import PLAN_STATUS_BADGES, VISIT_STATUS_BADGES, PlanKind, PlanStatus, VisitMode, VisitStatus
 
 PLANNERS = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.SUPERVISOR})
 
@@ -27,6 +27,7 @@ class Plan(OrgScopedModel):
     approval_id = models.BigIntegerField(_("审批单"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
     scope_path_field = "scope_unit__path"
@@ -42,6 +43,10 @@ class Plan(OrgScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("planning:plan-detail", args=[self.pk])
+
+    @property
+    def status_badge(self) -> str:
+        return PLAN_STATUS_BADGES.get(self.status, "")
 
 
 class Visit(OrgScopedModel):
@@ -66,8 +71,16 @@ class Visit(OrgScopedModel):
 
     class Meta:
         ordering = ["date", "id"]
+        # Calendars and coverage by period; the included columns serve analytics index-only on
+        # PostgreSQL.
+        indexes = [models.Index(fields=["organization", "date"], include=["status", "plan", "unit"],
+                                name="visit_date_idx")]
         verbose_name = _("计划走访")
         verbose_name_plural = _("计划走访")
 
     def __str__(self) -> str:
         return f"{self.date} {self.unit}"
+
+    @property
+    def status_badge(self) -> str:
+        return VISIT_STATUS_BADGES.get(self.status, "")

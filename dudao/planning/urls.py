@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "planning"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.plan_list, name="plan-list"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("my-week/", views.my_week, name="my-week"),
+    path("new/", views.plan_create, name="plan-create"),
+    path("<int:plan_id>/", views.plan_detail, name="plan-detail"),
+    path("<int:plan_id>/propose/", views.plan_propose, name="plan-propose"),
+    path("<int:plan_id>/submit/", views.plan_submit, name="plan-submit"),
+    path("<int:plan_id>/visits/add/", views.visit_add, name="visit-add"),
+    path("<int:plan_id>/visits/<int:visit_id>/delete/", views.visit_delete, name="visit-delete"),
+]

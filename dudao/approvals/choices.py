@@ -1,0 +1,58 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dudao.policies.choices import ApprovalKind
+
+__all__ = [
+    "AMOUNT_KINDS",
+    "APPROVAL_STATUS_BADGES",
+    "ApprovalKind",
+    "ApprovalStatus",
+    "Decision",
+    "REQUESTABLE_KINDS",
+    "STEP_STATUS_BADGES",
+    "StepStatus",
+]
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("审批中")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("已驳回")
+
+
+APPROVAL_STATUS_BADGES = {
+    ApprovalStatus.PENDING: "primary",
+    ApprovalStatus.APPROVED: "success",
+    ApprovalStatus.REJECTED: "danger",
+}
+
+
+class StepStatus(models.TextChoices):
+    WAITING = "waiting", _("未开始")
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已同意")
+    REJECTED = "rejected", _("已驳回")
+    SKIPPED = "skipped", _("未到达")
+
+
+STEP_STATUS_BADGES = {
+    StepStatus.WAITING: "",
+    StepStatus.PENDING: "primary",
+    StepStatus.APPROVED: "success",
+    StepStatus.REJECTED: "danger",
+    StepStatus.SKIPPED: "",
+}
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("同意")
+    REJECT = "reject", _("驳回")
+
+
+# Kinds a person asks for directly (web forms and POST /api/v1/approvals). The other kinds belong to
+# another app's workflow (a plan, a report, an extension) and are requested by that app's services.
+REQUESTABLE_KINDS = (ApprovalKind.PURCHASE, ApprovalKind.ASSET_WRITE_OFF, ApprovalKind.ACTIVITY_FUNDS)
+
+# Kinds whose route depends on the amount: a request of these kinds must state it.
+AMOUNT_KINDS = frozenset(REQUESTABLE_KINDS)

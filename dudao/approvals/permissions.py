@@ -1,0 +1,38 @@
+"""What a person may do with approval requests; views, endpoints and templates ask only these."""
+
+from __future__ import annotations
+
+from dudao.core.scoping import EVERYWHERE
+
+from .choices import ApprovalStatus
+
+
+def _active(actor) -> bool:
+    return bool(actor and actor.is_authenticated and actor.is_active)
+
+
+def can_request_approval(actor, unit=None) -> bool:
+    """Anyone holding a role may ask for approval on behalf of a unit their role covers."""
+    if not _active(actor) or not actor.roles():
+        return False
+    if unit is None:
+        return True
+    if unit.organization_id != actor.organization_id:
+        return False
+    paths = actor.scope_paths(None)
+    return paths == EVERYWHERE or any(unit.path.startswith(path) for path in paths)
+
+
+def can_decide_approval(actor, request) -> bool:
+    """Only a holder of the current step's role over the requesting unit, never the requester."""
+    from .routing import approvers_for
+
+    if not _active(actor) or request.organization_id != actor.organization_id:
+        return False
+    if request.status != ApprovalStatus.PENDING or request.requester_id == actor.pk:
+        return False
+    step = request.current_step()
+    if step is None:
+        return False
+    approvers = approvers_for(role=step.role, unit=request.unit, exclude=[request.requester])
+    return any(person.pk == actor.pk for person in approvers)

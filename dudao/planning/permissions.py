@@ -1,0 +1,42 @@
+"""What a person may do with plans and visits; views, endpoints and templates ask only these."""
+
+from __future__ import annotations
+
+from dudao.core.scoping import EVERYWHERE
+from dudao.org.choices import Role
+
+from .choices import EDITABLE_PLAN_STATUSES
+from .models import PLANNERS
+
+# Who may see surprise (突击) visits before they happen: not the units being visited.
+SURPRISE_READERS = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.OPS_MANAGER, Role.SUPERVISOR, Role.REGION_MANAGER})
+
+
+def _active(actor) -> bool:
+    return bool(actor and actor.is_authenticated and actor.is_active)
+
+
+def covers(actor, roles, unit) -> bool:
+    """Whether `actor` holds one of `roles` on `unit` or one of its ancestors."""
+    if not _active(actor) or unit.organization_id != actor.organization_id:
+        return False
+    paths = actor.scope_paths(roles)
+    return paths == EVERYWHERE or any(unit.path.startswith(path) for path in paths)
+
+
+def can_plan(actor) -> bool:
+    """May draft plans somewhere (admin, operations manager, supervisor)."""
+    return _active(actor) and actor.has_role(*PLANNERS)
+
+
+def can_create_plan(actor, scope_unit) -> bool:
+    return covers(actor, PLANNERS, scope_unit)
+
+
+def can_edit_plan(actor, plan) -> bool:
+    """Visits are added, removed and proposed, and the plan submitted, while it is a draft (or returned)."""
+    return plan.status in EDITABLE_PLAN_STATUSES and covers(actor, PLANNERS, plan.scope_unit)
+
+
+def can_see_surprise_visits(actor) -> bool:
+    return _active(actor) and actor.has_role(*SURPRISE_READERS)
