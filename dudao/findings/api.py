@@ -1,3 +1,134 @@
-from ninja import Router
+"""API for findings and their rectification (DESIGN.md section 5).
+
+`GET|POST /findings` (filters `unit_id` (its subtree), `status`, `severity`, `overdue`, and also
+`repeat`, `source`, `view`), `GET /findings/{id}`, and one POST per step: `/plan`, `/progress`,
+`/submit`, `/accept`, `/reject`, `/extensions`, `/extensions/{id}/decide`. Whoever may not take a
+step gets 404, as for a finding out of scope.
+"""
+
+from django.utils import timezone
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
+
+from dudao.core.access import get_for_actor
+from dudao.core.api import Pagination, actor_of
+from dudao.org.models import Unit
+
+from . import selectors, services
+from .models import Finding
+from .schemas import (
+    AcceptIn,
+    ExtensionDecideIn,
+    ExtensionIn,
+    ExtensionOut,
+    FindingDetailOut,
+    FindingIn,
+    FindingOut,
+    FindingQuery,
+    NoteIn,
+    PlanIn,
+    RejectIn,
+)
 
 router = Router(tags=["findings"])
+
+
+def _detail(actor, finding_id: int) -> Finding:
+    return get_for_actor(selectors.finding_detail_queryset(), actor, finding_id)
+
+
+@router.get("", response=list[FindingOut])
+@paginate(Pagination)
+def finding_list(request, query: Query[FindingQuery]):
+    """Findings the caller sees, newest first. `unit_id` covers the unit's subtree; `overdue` is
+    past due and not closed; `view` is a saved view (mine, overdue, awaiting)."""
+    filters = selectors.FindingFilters(
+        unit_id=query.unit_id, status=query.status or "", severity=query.severity or "",
+        source=query.source or "", overdue=query.overdue, repeat=query.repeat, view=query.view or "",
+    )
+    return selectors.finding_list(actor_of(request), filters, today=timezone.localdate())
+
+
+@router.post("", response={201: FindingDetailOut})
+def finding_create(request, payload: FindingIn):
+    """Record a finding by hand: `source` data_check, complaint or self_report."""
+    actor = actor_of(request)
+    unit = get_for_actor(Unit, actor, payload.unit_id)
+    finding = services.finding_create(
+        actor=actor, unit=unit, source=payload.source, title=payload.title, description=payload.description,
+        category=payload.category, severity=payload.severity,
+        responsible_person=selectors.person_named(actor, payload.responsible_person_id, "responsible_person_id"),
+        item_code=payload.item_code, attachments=selectors.attachments_named(actor, payload.attachment_ids),
+    )
+    return Status(201, _detail(actor, finding.pk))
+
+
+@router.get("/{finding_id}", response=FindingDetailOut)
+def finding_get(request, finding_id: int):
+    """One finding with its evidence, timeline and extension requests."""
+    return _detail(actor_of(request), finding_id)
+
+
+@router.post("/{finding_id}/plan", response=FindingDetailOut)
+def finding_plan(request, finding_id: int, payload: PlanIn):
+    actor = actor_of(request)
+    finding = get_for_actor(Finding, actor, finding_id, action="rectify")
+    services.finding_plan(
+        actor=actor, finding=finding, measures=payload.measures,
+        owner=selectors.person_named(actor, payload.owner_id, "owner_id"), due_date=payload.due_date,
+    )
+    return _detail(actor, finding_id)
+
+
+@router.post("/{finding_id}/progress", response=FindingDetailOut)
+def finding_progress(request, finding_id: int, payload: NoteIn):
+    actor = actor_of(request)
+    finding = get_for_actor(Finding, actor, finding_id, action="rectify")
+    services.finding_progress(actor=actor, finding=finding, note=payload.note,
+                              attachments=selectors.attachments_named(actor, payload.attachment_ids))
+    return _detail(actor, finding_id)
+
+
+@router.post("/{finding_id}/submit", response=FindingDetailOut)
+def finding_submit(request, finding_id: int, payload: NoteIn):
+    actor = actor_of(request)
+    finding = get_for_actor(Finding, actor, finding_id, action="rectify")
+    services.finding_submit(actor=actor, finding=finding, note=payload.note,
+                            attachments=selectors.attachments_named(actor, payload.attachment_ids))
+    return _detail(actor, finding_id)
+
+
+@router.post("/{finding_id}/accept", response=FindingDetailOut)
+def finding_accept(request, finding_id: int, payload: AcceptIn):
+    actor = actor_of(request)
+    finding = get_for_actor(Finding, actor, finding_id, action="verify")
+    services.finding_accept(actor=actor, finding=finding, note=payload.note)
+    return _detail(actor, finding_id)
+
+
+@router.post("/{finding_id}/reject", response=FindingDetailOut)
+def finding_reject(request, finding_id: int, payload: RejectIn):
+    actor = actor_of(request)
+    finding = get_for_actor(Finding, actor, finding_id, action="verify")
+    services.finding_reject(actor=actor, finding=finding, reason=payload.reason)
+    return _detail(actor, finding_id)
+
+
+@router.post("/{finding_id}/extensions", response={201: ExtensionOut})
+def finding_extension_request(request, finding_id: int, payload: ExtensionIn):
+    """Ask for a later due date (the unit side); a supervisor in scope decides."""
+    actor = actor_of(request)
+    finding = get_for_actor(Finding, actor, finding_id, action="rectify")
+    extension = services.finding_extension_request(actor=actor, finding=finding, due_date=payload.due_date,
+                                                   reason=payload.reason)
+    return Status(201, extension)
+
+
+@router.post("/{finding_id}/extensions/{extension_id}/decide", response=ExtensionOut)
+def finding_extension_decide(request, finding_id: int, extension_id: int, payload: ExtensionDecideIn):
+    """Approve (the due date moves) or refuse a pending extension request."""
+    actor = actor_of(request)
+    finding = get_for_actor(Finding, actor, finding_id, action="verify")
+    extension = selectors.extension_of(finding, extension_id)
+    return services.finding_extension_decide(actor=actor, finding=finding, extension=extension,
+                                             decision=payload.decision, comment=payload.comment)

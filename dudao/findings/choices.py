@@ -9,6 +9,10 @@ class FindingSource(models.TextChoices):
     SELF_REPORT = "self_report", _("自查")
 
 
+# Sources a person may record by hand; inspection findings come only from an inspection's submit.
+MANUAL_SOURCES = (FindingSource.DATA_CHECK, FindingSource.COMPLAINT, FindingSource.SELF_REPORT)
+
+
 class FindingStatus(models.TextChoices):
     OPEN = "open", _("待整改")
     PLANNED = "planned", _("整改中")
@@ -36,3 +40,46 @@ class FindingEventKind(models.TextChoices):
     ESCALATED = "escalated", _("升级")
     COMMENT = "comment", _("评论")
     CLOSED_BY_REINSPECTION = "closed_by_reinspection", _("复查关闭")
+
+
+FINDING_EVENT_BADGES = {
+    FindingEventKind.CREATED: "danger",
+    FindingEventKind.PLANNED: "primary",
+    FindingEventKind.PROGRESS: "primary",
+    FindingEventKind.SUBMITTED: "info",
+    FindingEventKind.ACCEPTED: "success",
+    FindingEventKind.REJECTED: "danger",
+    FindingEventKind.EXTENSION_REQUESTED: "info",
+    FindingEventKind.EXTENSION_DECIDED: "info",
+    FindingEventKind.ESCALATED: "danger",
+    FindingEventKind.COMMENT: "muted",
+    FindingEventKind.CLOSED_BY_REINSPECTION: "success",
+}
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("未批准")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+EXTENSION_STATUS_BADGES = {
+    ExtensionStatus.PENDING: "info",
+    ExtensionStatus.APPROVED: "success",
+    ExtensionStatus.REJECTED: "danger",
+    ExtensionStatus.CANCELLED: "muted",
+}
+
+
+class ExtensionDecision(models.TextChoices):
+    APPROVE = "approve", _("批准")
+    REJECT = "reject", _("不批准")
+
+
+class SavedView(models.TextChoices):
+    """The finding list's saved views (the filters people use every day)."""
+
+    MINE = "mine", _("我的未关闭问题")
+    OVERDUE = "overdue", _("已逾期")
+    AWAITING = "awaiting", _("待我验收")
