@@ -88,13 +88,15 @@ def inspection_create(
     opening_notes: str = "",
     follow_up_of: Inspection | None = None,
     request: dict | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[Inspection, bool]:
     """Start an inspection of `unit` against a published `template`. Returns (inspection, created).
 
     With a `client_id` the call is idempotent: the same id and the same request give back the
     inspection made the first time (created False); the same id with a different request is a 409.
+    `now` is the clock (the demo loader and tests pass one); it defaults to the real time.
     """
-    now = timezone.now()
+    now = now or timezone.now()
     client_id = (client_id or "").strip()
     print_ = fingerprint(request if request is not None else {
         "unit_id": unit.pk, "template_id": template.pk, "mode": mode, "visit_id": getattr(visit, "pk", None),
@@ -204,7 +206,8 @@ def _attachments_for(actor, ids: list[int], code: str) -> list[Attachment]:
 
 
 @transaction.atomic
-def answers_upsert(*, actor, inspection: Inspection, answers: list[dict]) -> list[Answer]:
+def answers_upsert(*, actor, inspection: Inspection, answers: list[dict], now: dt.datetime | None = None
+                   ) -> list[Answer]:
     """Save answers by item code (each call may carry any subset). All or nothing: one bad answer
     refuses the whole call, naming every bad code."""
     from dudao.core.attachments import attachment_attach
@@ -236,7 +239,7 @@ def answers_upsert(*, actor, inspection: Inspection, answers: list[dict]) -> lis
         first = next(iter(errors.items()))
         raise ApplicationError(ErrorCode.VALIDATION, f"{first[0]}: {first[1][0]}", {"fields": errors})
     photos = {item.code: _attachments_for(actor, ids, item.code) for item, _v, _n, ids in prepared}
-    now = timezone.now()
+    now = now or timezone.now()
     current = {a.item_id: a for a in inspection.answers.filter(is_current=True)}
     saved = []
     for item, value, note, _ids in prepared:
@@ -291,7 +294,7 @@ def _score(inspection: Inspection, items: list[Item], answers: dict[int, Answer]
 
 
 @transaction.atomic
-def inspection_submit(*, actor, inspection: Inspection) -> SubmitResult:
+def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None = None) -> SubmitResult:
     """Score by the rule, freeze the answers, create one finding per failed item, ask the unit's
     manager to sign. Refused, naming the codes, while scorable items are unanswered or a required
     photo is missing."""
@@ -319,7 +322,7 @@ def inspection_submit(*, actor, inspection: Inspection) -> SubmitResult:
         if missing_photos:
             parts.append(_("缺少照片:%(codes)s") % {"codes": "、".join(missing_photos)})
         _refuse("; ".join(parts), {"missing": missing, "missing_photos": missing_photos})
-    now = timezone.now()
+    now = now or timezone.now()
     before = snapshot(inspection, INSPECTION_AUDIT_FIELDS)
     result = _score(inspection, items, answers, timezone.localdate(inspection.performed_at))
     _store_item_results(answers.values())
@@ -347,16 +350,21 @@ def inspection_submit(*, actor, inspection: Inspection) -> SubmitResult:
 
 
 def _close_rectified(actor, follow_up: Inspection, answers: dict[int, Answer]) -> None:
-    """A follow-up's passing answer closes the original's open finding on that item."""
+    """A follow-up's passing answer closes the original's open finding on that item. A finding the
+    inspector may not verify (they also manage the unit) stays open for a supervisor to accept, so
+    the submit itself never fails on it."""
     from dudao.findings.choices import FindingStatus
     from dudao.findings.models import Finding
+    from dudao.findings.permissions import can_verify_finding
     from dudao.findings.services import finding_close_by_reinspection
 
     passed = {a.item_id: a for a in answers.values() if not a.failed and a.value != scoring.NA}
     open_findings = Finding.objects.filter(
         inspection_id=follow_up.follow_up_of_id, item_id__in=list(passed)
     ).exclude(status=FindingStatus.CLOSED)
-    for finding in open_findings:
+    for finding in open_findings.select_related("unit"):
+        if not can_verify_finding(actor, finding):
+            continue
         finding_close_by_reinspection(
             actor=actor, finding=finding, inspection=follow_up, answer=passed[finding.item_id]
         )
@@ -364,7 +372,8 @@ def _close_rectified(actor, follow_up: Inspection, answers: dict[int, Answer]) -
 
 # --- after submit ----------------------------------------------------------------------------
 @transaction.atomic
-def inspection_acknowledge(*, actor, inspection: Inspection, comment: str = "") -> Inspection:
+def inspection_acknowledge(*, actor, inspection: Inspection, comment: str = "", now: dt.datetime | None = None
+                           ) -> Inspection:
     """The unit's manager signs the submitted inspection, with an optional comment."""
     inspection = Inspection.objects.select_for_update().select_related("unit").get(pk=inspection.pk)
     if not actor_covers(actor, frozenset({Role.UNIT_MANAGER}), inspection.unit.path):
@@ -377,7 +386,7 @@ def inspection_acknowledge(*, actor, inspection: Inspection, comment: str = "") 
     before = snapshot(inspection, INSPECTION_AUDIT_FIELDS)
     inspection.status = target
     inspection.acknowledged_by = actor
-    inspection.acknowledged_at = timezone.now()
+    inspection.acknowledged_at = now or timezone.now()
     inspection.acknowledgement_comment = comment.strip()
     inspection.save()
     record_event(actor=actor, action="inspection.acknowledge", obj=inspection, before=before,
