@@ -1,0 +1,60 @@
+"""Who may read analytics, run the monthly evaluation and decide manager reviews; views, endpoints
+and templates ask only these."""
+
+from __future__ import annotations
+
+from dudao.core.scoping import actor_covers
+
+from .models import ANALYTICS_READERS, EVALUATION_RUNNERS, REVIEW_DECIDERS, REVIEW_READERS
+from .workflow import TRANSITIONS
+
+
+def _active(actor) -> bool:
+    return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active)
+
+
+def can_view_analytics(actor) -> bool:
+    """Reads the dashboard and evaluations somewhere (each figure is limited to the actor's scope)."""
+    return _active(actor) and actor.has_role(*ANALYTICS_READERS)
+
+
+def can_view_analytics_of(actor, unit) -> bool:
+    """Reads the figures of `unit`'s subtree."""
+    return (
+        _active(actor) and unit.organization_id == actor.organization_id
+        and actor_covers(actor, ANALYTICS_READERS, unit.path)
+    )
+
+
+def can_run_evaluation(actor) -> bool:
+    """Runs (or re-runs) a month's evaluation of the whole organisation: an admin or an ops manager."""
+    return _active(actor) and actor.has_role(*EVALUATION_RUNNERS)
+
+
+def can_view_review_cases(actor) -> bool:
+    return _active(actor) and actor.has_role(*REVIEW_READERS)
+
+
+def can_view_review_case(actor, case) -> bool:
+    return (
+        _active(actor) and case.organization_id == actor.organization_id
+        and actor_covers(actor, REVIEW_READERS, case.unit.path)
+        and case.manager_id != actor.pk
+    )
+
+
+def can_review_case(actor, case) -> bool:
+    """Takes part in deciding the case: the superior line or HR in scope; never the reviewed manager."""
+    return (
+        _active(actor) and case.organization_id == actor.organization_id
+        and actor_covers(actor, REVIEW_DECIDERS, case.unit.path)
+        and case.manager_id != actor.pk
+    )
+
+
+def can_start_review_case(actor, case) -> bool:
+    return can_review_case(actor, case) and case.status in TRANSITIONS["start_review"]
+
+
+def can_decide_review_case(actor, case) -> bool:
+    return can_review_case(actor, case) and case.status in TRANSITIONS["decide"]
