@@ -27,7 +27,7 @@ from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 from pypdf import PdfReader
 
 from .access import get_for_actor
@@ -220,6 +220,9 @@ def _too_many_pixels(kind: str, size: tuple[int, int] | None) -> ApplicationErro
 def _prepare_image(data: bytes, kind: str) -> StoredContent:
     decoder = [ACCEPTED_IMAGES[kind]]
     max_edge = settings.ATTACHMENT_IMAGE_MAX_EDGE
+    # Importing WeasyPrint (the PDF exports) turns on Pillow's process-wide leniency for truncated
+    # images; evidence must be whole, so decoding here is always strict.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(io.BytesIO(data), formats=decoder) as probe:
             if probe.width * probe.height > IMAGE_MAX_PIXELS:

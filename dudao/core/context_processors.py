@@ -1,9 +1,12 @@
 """Template context every page needs: the navigation the signed-in person may use."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 # (url name, label, predicate over the person) in display order; later apps add their entries here.
+# A predicate may be the dotted path of an app's permission function, imported when first used, so
+# core names no domain app at import time.
 NAVIGATION = [
     ("home", _("首页"), lambda person: True),
     ("inspections:my-work", _("巡店"), lambda person: bool(person.roles())),
@@ -11,7 +14,7 @@ NAVIGATION = [
     ("planning:calendar", _("计划"), lambda person: bool(person.roles())),
     ("approvals:inbox", _("审批"), lambda person: bool(person.roles())),
     ("reporting:report-list", _("报告"), lambda person: bool(person.roles())),
-    ("analytics:dashboard", _("分析"), lambda person: bool(person.roles())),
+    ("analytics:dashboard", _("分析"), "dudao.analytics.permissions.can_view_analytics"),
     ("checklists:template-list", _("检查标准"), lambda person: bool(person.roles())),
     ("org:tree", _("组织架构"), lambda person: True),
     ("org:people", _("人员"), lambda person: True),
@@ -25,6 +28,8 @@ def navigation(request):
         return {"nav_items": []}
     items = []
     for name, label, allowed in NAVIGATION:
+        if isinstance(allowed, str):
+            allowed = import_string(allowed)
         if not allowed(person):
             continue
         try:

@@ -96,7 +96,7 @@ def demo_load() -> tuple[Organization, list[DemoLogin], bool]:
     center = unit(root, "OPS", "运营中心", UnitKind.CENTER)
     department = unit(center, "OPS-MGT", "管理部", UnitKind.DEPARTMENT)
     person("gm", "王总", Role.EXECUTIVE, root)
-    person("ops", "李运营", Role.OPS_MANAGER, center)
+    person("ops", "李运营", Role.OPS_MANAGER, root)
     person("depthead", "赵主任", Role.DEPARTMENT_HEAD, department)
     person("hr", "孙人事", Role.HR, root)
     person("finance", "周财务", Role.FINANCE, root)

@@ -271,6 +271,18 @@ def test_truncated_photo_is_refused():
         prepare_content(data[: len(data) // 2])
 
 
+def test_truncated_photo_is_refused_after_the_pdf_library_loaded(monkeypatch):
+    # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES when imported; uploads must stay strict.
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    noisy = Image.effect_noise((400, 400), 60).convert("RGB")
+    data = image_bytes(noisy, "JPEG")
+    with pytest.raises(ApplicationError, match="损坏"):
+        prepare_content(data[: len(data) // 2])
+
+
 # --- names -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("given", "kept"),
