@@ -406,7 +406,9 @@ def _problems_text(data: dict) -> str:
         line = _("%(n)s. %(text)s(%(code)s):%(count)s 次,涉及 %(units)s 家机构。") % {
             "n": index, "text": group["text"], "code": group["item_code"], "count": group["count"],
             "units": group["units"]}
-        notes = [f"{ex['unit_name']}:{ex['note']}" for ex in group["examples"] if ex["note"]]
+        # Notes usually end with their own full stop; the sentence adds one, so drop it.
+        notes = [f"{ex['unit_name']}:{ex['note'].strip().rstrip('。.;；')}" for ex in group["examples"]
+                 if ex["note"].strip()]
         if notes:
             line += _("例:%(examples)s。") % {"examples": ";".join(notes)}
         lines.append(line)
