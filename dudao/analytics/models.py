@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dudao.core.scoping import OrgScopedModel
 from dudao.org.choices import Role
@@ -112,7 +113,7 @@ class ReviewCase(OrgScopedModel):
     )
     consecutive_failures = models.PositiveSmallIntegerField(_("连续未通过月数"))
     superior = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("上级"), on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("person", "上级"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
     )
     hr_assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("人事"), blank=True, related_name="+")

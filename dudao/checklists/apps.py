@@ -1,8 +1,8 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChecklistsConfig(AppConfig):
     name = "dudao.checklists"
     label = "checklists"
-    verbose_name = _("检查标准")
+    verbose_name = pgettext_lazy("navigation", "检查标准")

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ItemKind(models.TextChoices):
@@ -17,7 +18,7 @@ SCORABLE_KINDS = frozenset({ItemKind.CHECK, ItemKind.SCORE, ItemKind.NUMBER, Ite
 class TemplateStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")
-    RETIRED = "retired", _("已停用")
+    RETIRED = "retired", pgettext_lazy("checklist", "已停用")
 
 
 TEMPLATE_STATUS_BADGES = {

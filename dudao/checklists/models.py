@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dudao.core.scoping import EVERYWHERE, OrgScopedModel, OrgScopedQuerySet
 from dudao.org.choices import Role
@@ -62,7 +63,7 @@ class Template(OrgScopedModel):
             ),
         ]
         verbose_name = _("检查标准")
-        verbose_name_plural = _("检查标准")
+        verbose_name_plural = pgettext_lazy("navigation", "检查标准")
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"

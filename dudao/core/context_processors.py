@@ -3,6 +3,7 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # (url name, label, predicate over the person) in display order; later apps add their entries here.
 # A predicate may be the dotted path of an app's permission function, imported when first used, so
@@ -15,7 +16,7 @@ NAVIGATION = [
     ("approvals:inbox", _("审批"), lambda person: bool(person.roles())),
     ("reporting:report-list", _("报告"), lambda person: bool(person.roles())),
     ("analytics:dashboard", _("分析"), "dudao.analytics.permissions.can_view_analytics"),
-    ("checklists:template-list", _("检查标准"), lambda person: bool(person.roles())),
+    ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), lambda person: bool(person.roles())),
     ("org:tree", _("组织架构"), lambda person: True),
     ("org:people", _("人员"), lambda person: True),
     ("policies:detail", _("制度"), lambda person: person.is_org_admin),

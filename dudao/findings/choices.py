@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FindingSource(models.TextChoices):
@@ -29,7 +30,7 @@ FINDING_STATUS_BADGES = {
 
 
 class FindingEventKind(models.TextChoices):
-    CREATED = "created", _("创建")
+    CREATED = "created", pgettext_lazy("event", "创建")
     PLANNED = "planned", _("制定整改计划")
     PROGRESS = "progress", _("整改进展")
     SUBMITTED = "submitted", _("提交验收")

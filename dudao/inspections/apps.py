@@ -1,8 +1,8 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InspectionsConfig(AppConfig):
     name = "dudao.inspections"
     label = "inspections"
-    verbose_name = _("检查")
+    verbose_name = pgettext_lazy("navigation", "检查")

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dudao.core.scoping import OrgScopedModel
 from dudao.org.choices import Role
@@ -85,7 +86,7 @@ class Inspection(OrgScopedModel):
         indexes = [models.Index(fields=["organization", "status", "performed_at"], include=["score", "unit"],
                                 name="inspection_list_idx")]
         verbose_name = _("检查")
-        verbose_name_plural = _("检查")
+        verbose_name_plural = pgettext_lazy("navigation", "检查")
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.template.name} · {self.performed_at:%Y-%m-%d}"

@@ -8,7 +8,7 @@ from enum import Enum
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dudao.org.choices import Role, UnitKind
 
@@ -18,7 +18,7 @@ from .choices import ApprovalKind, Severity
 # "<model class>.<field>" -> label. tests/test_display.py checks every schema field has one.
 LABELS = {
     "Policy.organization": gettext_lazy("组织"),
-    "Policy.inspections": gettext_lazy("检查"),
+    "Policy.inspections": pgettext_lazy("policy area", "检查"),
     "Policy.findings": gettext_lazy("问题与整改"),
     "Policy.plans": gettext_lazy("督导计划与覆盖"),
     "Policy.reports": gettext_lazy("督导报告"),
