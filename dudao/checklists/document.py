@@ -368,7 +368,7 @@ def parse_xlsx(content: bytes, *, default_name: str = "") -> ParsedWorkbook:
                     missing = [label for key, label in XLSX_COLUMNS[:3] if key not in columns.values()]
                     if missing:
                         raise _xlsx_error(_("第 %(row)s 行表头缺少列:%(columns)s") % {
-                            "row": number, "columns": "、".join(missing)}, row=number)
+                            "row": number, "columns": _("、").join(missing)}, row=number)
                 continue
             data = {key: cells[i] for i, key in columns.items() if i < len(cells)}
             if all(value == "" for value in data.values()):

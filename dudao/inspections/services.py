@@ -318,9 +318,9 @@ def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None 
     if missing or missing_photos:
         parts = []
         if missing:
-            parts.append(_("未作答:%(codes)s") % {"codes": "、".join(missing)})
+            parts.append(_("未作答:%(codes)s") % {"codes": _("、").join(missing)})
         if missing_photos:
-            parts.append(_("缺少照片:%(codes)s") % {"codes": "、".join(missing_photos)})
+            parts.append(_("缺少照片:%(codes)s") % {"codes": _("、").join(missing_photos)})
         _refuse("; ".join(parts), {"missing": missing, "missing_photos": missing_photos})
     now = now or timezone.now()
     before = snapshot(inspection, INSPECTION_AUDIT_FIELDS)

@@ -139,7 +139,7 @@ def _round_half_up(value: Fraction) -> int:
 
 def _names(ids: Iterable[int], units: dict[int, UnitRef]) -> str:
     ids = list(ids)
-    shown = "、".join(units[pk].name for pk in ids[:NAMES_SHOWN])
+    shown = _("、").join(units[pk].name for pk in ids[:NAMES_SHOWN])
     if len(ids) > NAMES_SHOWN:
         return _("%(names)s 等 %(count)s 家") % {"names": shown, "count": len(ids)}
     return shown

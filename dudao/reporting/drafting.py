@@ -367,7 +367,7 @@ def _execution_text(data: dict) -> str:
         text = _("本期(%(start)s 至 %(end)s)没有已发布计划中的走访;共完成检查 %(inspections)s 次,"
                  "覆盖 %(units)s 家机构(范围内共 %(scope)s 家)。") % figures
     if e["missed"]:
-        missed = "、".join(f"{m['unit_name']}({m['date']})" for m in e["missed"])
+        missed = _("、").join(f"{m['unit_name']}({m['date']})" for m in e["missed"])
         text += "\n" + _("应巡未巡:%(missed)s。") % {"missed": missed}
     return text
 
@@ -386,12 +386,12 @@ def _highlights_text(data: dict) -> str:
             "average": _num(h["average_score"]), "rate": _num(h["pass_rate"]), "passed": h["passed"],
             "scored": h["scored"], "perfect": h["perfect"]}
         if h["best_units"]:
-            best = "、".join(
+            best = _("、").join(
                 _("%(unit)s(%(score)s 分)") % {"unit": u["unit_name"], "score": _num(u["score"])} for u in h["best_units"]
             )
             text += "\n" + _("表现最好的机构:%(units)s。") % {"units": best}
     if h["full_pass_items"] and data["source"] != ReportSource.INSPECTION:
-        items = "、".join(row["text"] for row in h["full_pass_items"][:5])
+        items = _("、").join(row["text"] for row in h["full_pass_items"][:5])
         text += "\n" + _("全部合格的检查项:%(items)s。") % {"items": items}
     return text
 
@@ -410,7 +410,7 @@ def _problems_text(data: dict) -> str:
         notes = [f"{ex['unit_name']}:{ex['note'].strip().rstrip('。.;；')}" for ex in group["examples"]
                  if ex["note"].strip()]
         if notes:
-            line += _("例:%(examples)s。") % {"examples": ";".join(notes)}
+            line += _("例:%(examples)s。") % {"examples": _(";").join(notes)}
         lines.append(line)
     return "\n".join(lines)
 
@@ -419,10 +419,10 @@ def _analysis_text(data: dict) -> str:
     a = data["analysis"]
     if not a["findings"]:
         return _("没有需要分析的问题。")
-    categories = "、".join(
+    categories = _("、").join(
         _("%(label)s %(count)s 项") % {"label": row["label"], "count": row["count"]} for row in a["by_category"]
     )
-    severities = "、".join(
+    severities = _("、").join(
         _("%(label)s %(count)s 项") % {"label": row["label"], "count": row["count"]}
         for row in a["by_severity"] if row["count"]
     )
@@ -431,7 +431,7 @@ def _analysis_text(data: dict) -> str:
     if a["repeat"]:
         text += _("其中重复发生的问题 %(count)s 项。") % {"count": a["repeat"]}
     if len(a["top_units"]) > 1:
-        units = "、".join(
+        units = _("、").join(
             _("%(unit)s %(count)s 项") % {"unit": u["unit_name"], "count": u["count"]} for u in a["top_units"]
         )
         text += "\n" + _("问题较多的机构:%(units)s。") % {"units": units}
@@ -459,7 +459,7 @@ def _rectification_text(data: dict) -> str:
         "submitted": r["submitted"], "overdue": r["overdue"], "rate": _num(r["on_time_rate"]),
         "on_time": r["closed_on_time"], "due": r["due"]}
     if r["overdue_list"]:
-        overdue = "、".join(
+        overdue = _("、").join(
             _("%(unit)s“%(title)s”(逾期 %(days)s 天)") % {
                 "unit": row["unit_name"], "title": row["title"], "days": row["days_overdue"]}
             for row in r["overdue_list"][:5]
