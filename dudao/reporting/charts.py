@@ -29,6 +29,9 @@ def bar_chart(rows: list[tuple[str, float, str | None]], *, width: int = 520, ba
     height = top + len(rows) * (bar_height + gap)
     largest = max(value for _, value, _ in rows) or 1
     room = width - label_width - 56
+    # Labels are right-aligned before the bars: as many 12 px CJK characters as fit, with room
+    # to spare for the ellipsis and for fonts that draw slightly wider.
+    limit = max(4, (label_width - 16) // 12)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" font-family="{FONT}" font-size="12">'
@@ -40,7 +43,7 @@ def bar_chart(rows: list[tuple[str, float, str | None]], *, width: int = 520, ba
         shown = f"{value:g}{unit}"
         parts.append(
             f'<text x="{label_width - 8}" y="{middle:.0f}" text-anchor="end" fill="#344054">'
-            f"{escape(_label(label))}</text>"
+            f"{escape(_label(label, limit))}</text>"
             f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}" rx="2" '
             f'fill="{escape(colour or BAR)}"/>'
             f'<text x="{label_width + length + 6}" y="{middle:.0f}" fill="#101828">{escape(shown)}</text>'

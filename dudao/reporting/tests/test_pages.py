@@ -178,6 +178,23 @@ def test_a_period_report_from_the_form(world, client):
     assert response.status_code == 302 and report.title == "三月上半月" and report.scope_unit_id == world.units["east"].pk
 
 
+def test_the_inspection_page_offers_a_report_to_those_who_may_draft_one(world, client):
+    inspection = inspect(world, "store1", template(world), dt.date.today(), {"A1": "积水"})
+    url = reverse("inspections:inspection-detail", args=[inspection.pk])
+    link = f'href="{reverse("reporting:report-create")}?inspection={inspection.pk}"'
+    client.force_login(world.people["supervisor"])
+    page = client.get(url)
+    assert page.status_code == 200 and link in page.content.decode()
+    # The unit's own manager reads the inspection but drafts no report on it.
+    client.force_login(world.people["unit_manager"])
+    page = client.get(url)
+    assert page.status_code == 200 and link not in page.content.decode()
+    # The link leads to the form with the inspection chosen.
+    client.force_login(world.people["supervisor"])
+    form = client.get(f"{reverse('reporting:report-create')}?inspection={inspection.pk}").context["form"]
+    assert form.initial["inspection"] == inspection.pk and form.initial["source"] == "inspection"
+
+
 def test_the_form_names_what_is_missing(world, client):
     client.force_login(world.people["supervisor"])
     response = client.post(reverse("reporting:report-create"), {"source": "period", "scope_unit": ""})
