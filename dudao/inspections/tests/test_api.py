@@ -403,6 +403,24 @@ def test_passing_follow_up_answer_closes_the_original_finding(world):
     assert finding.status == "closed" and finding.closed_by_inspection_id == follow_up.pk
 
 
+def test_follow_up_by_someone_who_also_manages_the_unit_leaves_the_finding_for_a_supervisor(world):
+    from dudao.org import services as org_services
+    from dudao.org.choices import Role
+
+    original = submitted(world, answers=[{"item_code": "C1", "value": "fail"}, *GOOD_ANSWERS[1:]])
+    finding = Finding.objects.get(inspection=original)
+    # The supervisor also runs the store: accepting the store's own rectification is not theirs to do.
+    org_services.role_grant(actor=world.person("admin"), person=world.person("supervisor"),
+                            role=Role.UNIT_MANAGER, unit=world.unit("store1"))
+    follow_up, _ = services.inspection_follow_up(actor=world.person("supervisor"), original=original)
+    services.answers_upsert(actor=world.person("supervisor"), inspection=follow_up,
+                            answers=[{"item_code": "C1", "value": "pass"}])
+    result = services.inspection_submit(actor=world.person("supervisor"), inspection=follow_up)
+    assert result.inspection.status == "submitted" and result.inspection.score == Decimal("100.0")
+    finding.refresh_from_db()
+    assert finding.status == "open" and finding.closed_by_inspection_id is None
+
+
 @pytest.mark.parametrize("count", [20, 200])
 def test_submit_query_count_does_not_grow_with_the_template(world, count, request):
     template = make_template(world, check_items(count), sections=4)

@@ -59,3 +59,34 @@ def test_demo_matches_the_design_and_loads_once(db, capsys):
     call_command("dudao_demo")
     assert counts() == first
     assert "already present" in capsys.readouterr().out
+
+
+def test_demo_has_a_month_of_supervision_to_read(db):
+    """The demo's domain data, made through the services, gives every page something true to show."""
+    from django.db.models import Avg
+
+    from dudao.analytics.models import UnitEvaluation
+    from dudao.findings.models import Finding
+    from dudao.inspections.choices import InspectionStatus
+    from dudao.inspections.models import Inspection
+
+    call_command("dudao_demo")
+    organization = Organization.objects.get(name=DEMO_ORG)
+    done = Inspection.objects.filter(organization=organization).exclude(status=InspectionStatus.DRAFT)
+    stores = Unit.objects.filter(organization=organization, kind=UnitKind.STORE)
+    assert all(done.filter(unit=store).count() >= 5 for store in stores)
+    # The weak stores score below every usual one.
+    averages = dict(done.values_list("unit__code").annotate(average=Avg("score")))
+    usual = [averages[code] for code in averages if code not in {"S02", "S03", "S06", "S10"}]
+    assert max(averages["S02"], averages["S06"]) < min(usual)
+    # The operations manager oversees the whole chain.
+    ops = Person.objects.get(username="ops")
+    assert Finding.objects.visible_to(ops).count() == Finding.objects.filter(organization=organization).count() > 0
+    assert Finding.objects.filter(organization=organization, status="closed").exists()
+    assert Finding.objects.filter(organization=organization).exclude(status="closed").exists()
+    # A follow-up is under way, and last month's evaluation names key rectification targets.
+    assert Inspection.objects.filter(organization=organization, status=InspectionStatus.DRAFT,
+                                     follow_up_of__isnull=False).exists()
+    months = sorted(set(UnitEvaluation.objects.filter(unit__organization=organization).values_list("month", flat=True)))
+    assert len(months) == 2
+    assert UnitEvaluation.objects.filter(month=months[0], key_target=True).exists()
