@@ -84,6 +84,17 @@ FOOD_SAFETY_SECTIONS = [
 ]
 
 
+def store_operations_template(organization):
+    """The published store operations standard the other demos inspect and plan with, or None."""
+    from .choices import TemplateStatus
+    from .models import Template
+
+    return (
+        Template.objects.filter(organization=organization, name=STORE_OPERATIONS, status=TemplateStatus.PUBLISHED)
+        .order_by("-version").first()
+    )
+
+
 def load_demo(context) -> None:
     ops = context.people["ops"]
     for name, description, sections in (

@@ -21,11 +21,15 @@ from . import services
 from .choices import FindingSource
 
 
-def _photo(person, unit, name: str, colour: tuple[int, int, int], label: str):
-    image = Image.new("RGB", (640, 480), colour)
+def demo_photo(person, unit, name: str, colour: tuple[int, int, int], label: str,
+               size: tuple[int, int] = (640, 480)):
+    """A plain coloured JPEG with a frame and a label, uploaded as `person`'s evidence about `unit`."""
+    width, height = size
+    margin = width // 16
+    image = Image.new("RGB", size, colour)
     draw = ImageDraw.Draw(image)
-    draw.rectangle((40, 40, 600, 440), outline=(255, 255, 255), width=6)
-    draw.text((60, 60), label, fill=(255, 255, 255))
+    draw.rectangle((margin, margin, width - margin, height - margin), outline=(255, 255, 255), width=6)
+    draw.text((margin + 20, margin + 20), label, fill=(255, 255, 255))
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=80)
     return attachment_upload(actor=person, unit=unit,
@@ -66,13 +70,13 @@ def load_demo(context) -> None:
     packing = create(
         "supervisor1", "S03", FindingSource.COMPLAINT, "外卖包装破损导致汤汁洒漏", "high", "service_quality",
         days_ago=3, description="外卖平台差评 3 条,均反映汤汁洒漏。",
-        attachments=[_photo(people["supervisor1"], units["S03"], "破损包装.jpg", (150, 60, 50), "BEFORE")],
+        attachments=[demo_photo(people["supervisor1"], units["S03"], "破损包装.jpg", (150, 60, 50), "BEFORE")],
     )
     services.finding_plan(actor=people["store03"], finding=packing, measures="更换带锁扣的汤碗并加封口贴。",
                           now=ago(2.5))
     services.finding_submit(
         actor=people["store03"], finding=packing, now=ago(1.5), note="已更换新汤碗。",
-        attachments=[_photo(people["store03"], units["S03"], "新汤碗.jpg", (70, 110, 160), "AFTER 1")],
+        attachments=[demo_photo(people["store03"], units["S03"], "新汤碗.jpg", (70, 110, 160), "AFTER 1")],
     )
     services.finding_reject(actor=people["supervisor1"], finding=packing, now=ago(1),
                             reason="照片未显示封口贴,请补拍打包成品。")
@@ -84,7 +88,7 @@ def load_demo(context) -> None:
                           now=ago(4.8))
     services.finding_submit(
         actor=people["store05"], finding=points, now=ago(4.2), note="已停用账号并开启授权核销。",
-        attachments=[_photo(people["store05"], units["S05"], "授权设置.jpg", (60, 140, 90), "FIXED")],
+        attachments=[demo_photo(people["store05"], units["S05"], "授权设置.jpg", (60, 140, 90), "FIXED")],
     )
     services.finding_accept(actor=people["supervisor2"], finding=points, now=ago(4), note="系统设置已核实。")
 

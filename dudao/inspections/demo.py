@@ -11,19 +11,16 @@ recent ones are still open, and one failed inspection has a follow-up under way.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 from decimal import Decimal
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image, ImageDraw
 
-from dudao.checklists.choices import ItemKind, TemplateStatus
-from dudao.checklists.models import Template
-from dudao.core.attachments import attachment_upload
+from dudao.checklists.choices import ItemKind
+from dudao.checklists.demo import store_operations_template
 from dudao.findings import services as finding_services
 from dudao.findings.choices import FindingStatus
+from dudao.findings.demo import demo_photo
 from dudao.findings.models import Finding
 from dudao.org.choices import UnitKind
 from dudao.org.models import Unit
@@ -34,7 +31,6 @@ from . import services
 from .choices import InspectionMode, InspectionStatus
 from .models import Inspection
 
-STANDARD = "门店营运标准检查表"
 REGIONS = ["EAST", "SOUTH", "NORTH"]
 # The chance that a store fails a scorable item; stores not named here rarely fail.
 FAIL_CHANCE = {"S02": 0.32, "S06": 0.36, "S03": 0.12, "S10": 0.12}
@@ -46,15 +42,7 @@ NOTES = {
 
 
 def _photo(person, unit, label: str, colour: tuple[int, int, int]):
-    image = Image.new("RGB", (320, 240), colour)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((16, 16, 304, 224), outline=(255, 255, 255), width=4)
-    draw.text((32, 104), label, fill=(255, 255, 255))
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=70)
-    return attachment_upload(
-        actor=person, unit=unit, file=SimpleUploadedFile(f"{label}.jpg", buffer.getvalue(), "image/jpeg")
-    )
+    return demo_photo(person, unit, f"{label}.jpg", colour, label, size=(320, 240))
 
 
 def _value(item, fails: bool):
@@ -115,10 +103,7 @@ def _rectify(*, finding, manager, supervisor, days_taken: int, created_at: dt.da
 
 def load_demo(context) -> None:
     organization, people, units = context.organization, context.people, context.units
-    template = (
-        Template.objects.filter(organization=organization, name=STANDARD, status=TemplateStatus.PUBLISHED)
-        .order_by("-version").first()
-    )
+    template = store_operations_template(organization)
     if template is None:
         return
     now = timezone.now()

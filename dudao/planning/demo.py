@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from dudao.approvals.models import ApprovalRequest
 from dudao.approvals.services import approval_decide
-from dudao.checklists.choices import TemplateStatus
-from dudao.checklists.models import Template
+from dudao.checklists.demo import store_operations_template
 from dudao.org.choices import UnitKind
 from dudao.org.models import Unit
 
@@ -24,15 +23,11 @@ from .choices import PlanKind, VisitMode
 from .forms import default_title
 
 REGIONS = ["EAST", "SOUTH", "NORTH"]
-STANDARD = "门店营运标准检查表"
 
 
 def load_demo(context) -> None:
     people, units = context.people, context.units
-    template = (
-        Template.objects.filter(organization=context.organization, name=STANDARD, status=TemplateStatus.PUBLISHED)
-        .order_by("-version").first()
-    )
+    template = store_operations_template(context.organization)
     today = timezone.localdate()
     monday = today - dt.timedelta(days=today.weekday())
     submitted_at = timezone.now() - dt.timedelta(days=today.weekday() + 3)
