@@ -31,16 +31,21 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
 
-from dudao.findings.models import Finding
-from dudao.inspections.models import Inspection
 from dudao.org.choices import LEAF_KINDS, UnitKind
 from dudao.org.models import Unit
-from dudao.planning.choices import PlanStatus, VisitStatus
-from dudao.planning.models import Visit
+from dudao.planning.choices import VisitStatus
 from dudao.policies.choices import EvaluationComponent
 
-from .metrics import CLOSED_ON_TIME, DONE_INSPECTIONS, mean, percent, round1
-from .scope import Period
+from .metrics import (
+    CLOSED_ON_TIME,
+    done_inspections,
+    findings_due_decided,
+    mean,
+    percent,
+    planned_visits,
+    round1,
+)
+from .scope import Period, Scope
 
 TWO_DECIMALS = Decimal("0.01")
 
@@ -151,27 +156,25 @@ def site_units(organization_id: int) -> list[UnitResult]:
 
 
 def gather(organization_id: int, results: list[UnitResult], period: Period, today: dt.date) -> None:
-    """Fill each result's figures for the period: three grouped queries whatever the unit count."""
+    """Fill each result's figures for the period: three grouped queries whatever the unit count.
+
+    The record sets are the dashboard's own (metrics.py) over the whole organisation, so an
+    evaluation and the dashboard count the same inspections, findings and visits."""
     by_unit = {r.unit_id: r for r in results}
-    inspections = Inspection.objects.filter(
-        organization_id=organization_id, status__in=DONE_INSPECTIONS,
-        performed_at__gte=period.start_at, performed_at__lt=period.end_before,
-    ).values("unit_id").annotate(count=Count("id"), scored=Count("score"), total=Sum("score")).order_by()
+    scope = Scope(organization_id, None)
+    inspections = done_inspections(scope, period).values("unit_id").annotate(
+        count=Count("id"), scored=Count("score"), total=Sum("score")
+    ).order_by()
     for row in inspections:
         if (r := by_unit.get(row["unit_id"])) is not None:
             r.inspection_count, r.inspection_scored, r.inspection_total = row["count"], row["scored"], row["total"]
-    findings = Finding.objects.filter(
-        organization_id=organization_id, due_date__gte=period.start, due_date__lte=period.end,
-    ).filter(Q(closed_at__isnull=False) | Q(due_date__lt=today)).values("unit_id").annotate(
+    findings = findings_due_decided(scope, period, today).values("unit_id").annotate(
         due=Count("id"), on_time=Count("id", filter=CLOSED_ON_TIME)
     ).order_by()
     for row in findings:
         if (r := by_unit.get(row["unit_id"])) is not None:
             r.findings_due, r.findings_on_time = row["due"], row["on_time"]
-    visits = Visit.objects.filter(
-        organization_id=organization_id, date__gte=period.start, date__lte=period.end,
-        plan__status=PlanStatus.PUBLISHED,
-    ).exclude(status=VisitStatus.CANCELLED).values("unit_id").annotate(
+    visits = planned_visits(scope, period).values("unit_id").annotate(
         planned=Count("id"), done=Count("id", filter=Q(status=VisitStatus.DONE))
     ).order_by()
     for row in visits:

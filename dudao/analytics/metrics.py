@@ -56,7 +56,6 @@ from .scope import Period, Scope
 
 DONE_INSPECTIONS = (InspectionStatus.SUBMITTED, InspectionStatus.ACKNOWLEDGED)
 ONE_DECIMAL = Decimal("0.1")
-TWO_DECIMALS = Decimal("0.01")
 SECONDS_PER_DAY = Decimal(86400)
 
 # A finding closed on or before its due date (the local date of closing counts).

@@ -61,11 +61,6 @@ def review_cases(actor, status: str = ""):
     return cases
 
 
-def review_case_queryset(actor):
-    """For fetching one case with `get_for_actor` (everything a detail shows loaded)."""
-    return review_cases(actor)
-
-
 def unit_history(case: ReviewCase) -> list[UnitEvaluation]:
     """The unit's evaluations up to the case's month, latest first (what led to the review)."""
     return list(

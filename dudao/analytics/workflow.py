@@ -25,10 +25,6 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 UNDECIDED = (OPEN, IN_REVIEW)
 
 
-def allowed_from(status: str) -> list[str]:
-    return [action for action, moves in TRANSITIONS.items() if status in moves]
-
-
 def transition(case, action: str) -> str:
     """Check that `action` is allowed from the case's state; return the state it leads to."""
     moves = TRANSITIONS[action]

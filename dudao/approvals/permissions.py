@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dudao.core.scoping import EVERYWHERE
+from dudao.core.scoping import actor_covers
 
 from .choices import ApprovalStatus
 
@@ -17,10 +17,7 @@ def can_request_approval(actor, unit=None) -> bool:
         return False
     if unit is None:
         return True
-    if unit.organization_id != actor.organization_id:
-        return False
-    paths = actor.scope_paths(None)
-    return paths == EVERYWHERE or any(unit.path.startswith(path) for path in paths)
+    return actor_covers(actor, None, unit.path) and unit.organization_id == actor.organization_id
 
 
 def can_decide_approval(actor, request) -> bool:

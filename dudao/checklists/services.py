@@ -23,7 +23,14 @@ from .choices import TemplateStatus
 from .document import json_number, plain_document, template_document
 from .models import Item, Section, Template
 from .permissions import can_manage_templates
-from .validation import check_publishable, clean_document, clean_item, clean_section_title
+from .validation import (
+    MAX_ITEMS,
+    MAX_SECTIONS,
+    check_publishable,
+    clean_document,
+    clean_item,
+    clean_section_title,
+)
 
 TEMPLATE_AUDIT_FIELDS = ["lineage", "version", "name", "description", "status", "published_by", "published_at"]
 ITEM_AUDIT_FIELDS = ["section", "position", "code", "text", "guidance", "kind", "points", "pass_points",
@@ -257,8 +264,8 @@ def _renumber(rows) -> None:
 def section_add(*, actor, template: Template, title: str) -> Section:
     template = _draft_of(actor, template.pk)
     existing = list(Section.objects.filter(template=template))
-    if len(existing) >= 50:
-        raise validation_error("title", _("分组不能超过 %(n)s 个") % {"n": 50})
+    if len(existing) >= MAX_SECTIONS:
+        raise validation_error("title", _("分组不能超过 %(n)s 个") % {"n": MAX_SECTIONS})
     section = Section(template=template, title=clean_section_title(title, taken_titles={s.title for s in existing}),
                       position=max((s.position for s in existing), default=-1) + 1)
     _clean(section, exclude=["template"])
@@ -328,8 +335,8 @@ def item_add(*, actor, section: Section, data: Mapping) -> Item:
     """Append an item to a group of a draft; refused (naming the field) by the same rules as documents."""
     template = _draft_of(actor, section.template_id)
     section = Section.objects.get(pk=section.pk, template=template)
-    if Item.objects.filter(template=template).count() >= 500:
-        raise validation_error("code", _("检查项不能超过 %(n)s 个") % {"n": 500})
+    if Item.objects.filter(template=template).count() >= MAX_ITEMS:
+        raise validation_error("code", _("检查项不能超过 %(n)s 个") % {"n": MAX_ITEMS})
     clean = clean_item(data, taken_codes=_other_codes(template))
     last = Item.objects.filter(section=section).aggregate(last=Max("position"))["last"]
     item = Item(template=template, section=section, position=0 if last is None else last + 1,

@@ -48,11 +48,6 @@ TRANSITIONS: dict[str, Step] = {
 }
 
 
-def allowed_from(status: str) -> list[str]:
-    """The steps the table allows from `status` (before asking who may take them)."""
-    return [action for action, step in TRANSITIONS.items() if status in step.moves]
-
-
 def transition(finding, action: str) -> str:
     """Check that `action` is allowed from the finding's state; return the state it leads to."""
     step = TRANSITIONS[action]

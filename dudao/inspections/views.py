@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.checklists.choices import ItemKind
 from dudao.checklists.models import Template
+from dudao.checklists.selectors import published_templates
 from dudao.core.errors import ApplicationError
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
@@ -256,10 +257,6 @@ def inspectable_units(actor):
     return units.order_by("path")
 
 
-def startable_templates(actor):
-    return Template.objects.visible_to(actor).published().order_by("name", "-version")
-
-
 def _in_scope(actor, inspection, action: str) -> bool:
     return Inspection.objects.visible_to(actor, action).filter(pk=inspection.pk).exists()
 
@@ -335,7 +332,7 @@ def start(request):
     actor = request.user
     require(can_inspect(actor))
     units = inspectable_units(actor)
-    templates = startable_templates(actor)
+    templates = published_templates(actor)
     visit = None
     visit_id = request.POST.get("visit") or request.GET.get("visit")
     if visit_id:

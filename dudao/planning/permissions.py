@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dudao.core.scoping import EVERYWHERE
+from dudao.core.scoping import actor_covers
 from dudao.org.choices import Role
 
 from .choices import EDITABLE_PLAN_STATUSES
@@ -18,10 +18,7 @@ def _active(actor) -> bool:
 
 def covers(actor, roles, unit) -> bool:
     """Whether `actor` holds one of `roles` on `unit` or one of its ancestors."""
-    if not _active(actor) or unit.organization_id != actor.organization_id:
-        return False
-    paths = actor.scope_paths(roles)
-    return paths == EVERYWHERE or any(unit.path.startswith(path) for path in paths)
+    return actor_covers(actor, roles, unit.path) and unit.organization_id == actor.organization_id
 
 
 def can_plan(actor) -> bool:

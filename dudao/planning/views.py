@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dudao.checklists.choices import TemplateStatus
-from dudao.checklists.models import Template
+from dudao.checklists.selectors import published_templates
 from dudao.core.errors import ApplicationError
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.org.choices import LEAF_KINDS, ORG_WIDE_ROLES, Role
@@ -62,10 +61,6 @@ def inspection_start_url(visit) -> str:
         return ""
 
 
-def _templates(actor):
-    return Template.objects.visible_to(actor).filter(status=TemplateStatus.PUBLISHED).order_by("name", "-version")
-
-
 def _default_template(templates):
     templates = list(templates)
     named = [t for t in templates if t.name == DEFAULT_TEMPLATE_NAME]
@@ -74,10 +69,7 @@ def _default_template(templates):
 
 def _scope_units(plan):
     """Units a visit of the plan may go to: the sites in its scope."""
-    return Unit.objects.filter(
-        organization_id=plan.organization_id, path__startswith=plan.scope_unit.path, is_active=True,
-        kind__in=LEAF_KINDS,
-    ).order_by("path")
+    return Unit.objects.subtree_of(plan.scope_unit).filter(is_active=True, kind__in=LEAF_KINDS).order_by("path")
 
 
 def _plan_supervisors(plan):
@@ -232,7 +224,7 @@ def plan_detail(request, plan_id: int):
         "today": today, "methods": _method_labels(plan.methods),
     }
     if editable:
-        templates = _templates(actor)
+        templates = published_templates(actor)
         people, _supervisors = _plan_supervisors(plan)
         context["visit_form"] = VisitForm(
             units=_scope_units(plan), supervisors=people, templates=templates, period=(plan.period_start, plan.period_end),
@@ -254,7 +246,7 @@ def visit_add(request, plan_id: int):
     plan = get_for_actor(Plan.objects.select_related("scope_unit"), actor, plan_id, action="manage")
     require(can_edit_plan(actor, plan))
     people, _supervisors = _plan_supervisors(plan)
-    form = VisitForm(request.POST, units=_scope_units(plan), supervisors=people, templates=_templates(actor))
+    form = VisitForm(request.POST, units=_scope_units(plan), supervisors=people, templates=published_templates(actor))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -306,7 +298,7 @@ def plan_propose(request, plan_id: int):
     actor = request.user
     plan = get_for_actor(Plan.objects.select_related("scope_unit"), actor, plan_id, action="manage")
     require(can_edit_plan(actor, plan))
-    templates = _templates(actor)
+    templates = published_templates(actor)
     people, supervisors = _plan_supervisors(plan)
     period = (plan.period_start, plan.period_end)
     row_kwargs = {"units": _scope_units(plan), "supervisors": people, "templates": templates, "period": period}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import io
-import logging
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -26,8 +25,6 @@ from .models import Bulletin, Report
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# WeasyPrint logs every layout step at INFO; one line per page per document is noise in the server log.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 NUMERALS = "一二三四五六七八九十"
 PHOTO_LIMIT = 5 * 1024 * 1024
