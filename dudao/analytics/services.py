@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.audit import record_event, record_events, snapshot
-from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
+from dudao.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    deny_permission,
+    from_django_validation,
+    validation_error,
+)
 from dudao.notifications.services import notify
 from dudao.org.choices import Role
 from dudao.org.models import Organization, RoleAssignment, Unit
@@ -32,10 +38,6 @@ CASE_AUDIT_FIELDS = ["unit", "month", "manager", "consecutive_failures", "superi
                      "review_started_at", "review_started_by", "decided_at", "decided_by"]
 NOTES_MAX = 5000
 BATCH = 1000
-
-
-def _deny():
-    raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("没有权限执行此操作"))
 
 
 def _policy_record(policy) -> dict:
@@ -102,7 +104,7 @@ def evaluation_run(*, actor, organization: Organization, month: dt.date, now: dt
     """
     if actor is not None:
         if not can_run_evaluation(actor):
-            _deny()
+            deny_permission()
         if organization.pk != actor.organization_id:
             raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
     if not isinstance(month, dt.date) or isinstance(month, dt.datetime):
@@ -274,7 +276,7 @@ def review_case_start(*, actor, case: ReviewCase, now: dt.datetime | None = None
     """The superior or HR takes the case up (open -> in_review)."""
     case = _lock(case)
     if not can_review_case(actor, case):
-        _deny()
+        deny_permission()
     before = snapshot(case, CASE_AUDIT_FIELDS)
     case.status = transition(case, "start_review")
     case.review_started_at = now or timezone.now()
@@ -291,7 +293,7 @@ def review_case_decide(*, actor, case: ReviewCase, decision: str, notes: str = "
     """Record the review's decision (demote, dismiss, retain or other) with notes; final."""
     case = _lock(case)
     if not can_review_case(actor, case):
-        _deny()
+        deny_permission()
     status = transition(case, "decide")
     if decision not in ReviewDecision.values:
         raise validation_error("decision", _("请选择评议决定"))

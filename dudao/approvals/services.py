@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,13 @@ from django.utils.translation import gettext as _
 from dudao.core.access import get_for_actor
 from dudao.core.attachments import attachment_attach
 from dudao.core.audit import record_event, record_events, snapshot
-from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
+from dudao.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    full_clean_or_refuse,
+    require_permission,
+    validation_error,
+)
 from dudao.notifications.services import notify
 from dudao.policies.registry import policy_for
 
@@ -32,18 +37,6 @@ from .workflow import request_transition, step_transition
 REQUEST_AUDIT_FIELDS = ["kind", "title", "amount", "unit", "detail", "requester", "status", "subject_type",
                         "subject_id"]
 MAX_AMOUNT = Decimal("999999999999.99")
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("没有权限执行此操作"))
-
-
-def _clean(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
 
 
 def _amount(kind: str, amount) -> Decimal | None:
@@ -106,7 +99,7 @@ def approval_request_create(
     `subject` is the object another app asks approval for (a plan); its outcome handler hears the
     final decision. `attachments` (uploaded by the actor) are bound to the request and its unit.
     """
-    _require(can_request_approval(actor, unit))
+    require_permission(can_request_approval(actor, unit))
     if kind not in ApprovalKind.values:
         raise validation_error("kind", _("未知的审批类型:%(kind)s") % {"kind": kind})
     title = (title or "").strip()
@@ -128,7 +121,7 @@ def approval_request_create(
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
     )
-    _clean(request)
+    full_clean_or_refuse(request)
     request.save()
     due_at = _due(now, actor.organization_id)
     rows = [
@@ -181,7 +174,7 @@ def approval_decide(
             ErrorCode.INVALID_TRANSITION, _("该申请已审批完成,不能再审批"),
             {"status": request.status, "action": "decide"},
         )
-    _require(can_decide_approval(actor, request))
+    require_permission(can_decide_approval(actor, request))
     if decision not in Decision.values:
         raise validation_error("decision", _("必须是 approve 或 reject"))
     comment = (comment or "").strip()

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.audit import record_event, snapshot
-from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
+from dudao.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    full_clean_or_refuse,
+    require_permission,
+    validation_error,
+)
 
 from . import workflow
 from .choices import TemplateStatus
@@ -39,8 +44,7 @@ ITEM_AUDIT_FIELDS = ["section", "position", "code", "text", "guidance", "kind", 
 
 # --- guards ----------------------------------------------------------------------------------
 def _require_editor(actor, template: Template | None = None) -> None:
-    if not can_manage_templates(actor):
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("没有权限执行此操作"))
+    require_permission(can_manage_templates(actor))
     if template is not None and template.organization_id != actor.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
 
@@ -59,10 +63,9 @@ def _require_draft(template: Template) -> None:
 
 
 def _clean(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
+    # Codes and positions are checked by the document rules, which name the item; the database
+    # constraints back them up at save.
+    full_clean_or_refuse(obj, exclude, validate_unique=False, validate_constraints=False)
 
 
 def _state(template: Template) -> dict:

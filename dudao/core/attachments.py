@@ -21,7 +21,6 @@ from urllib.parse import quote
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
@@ -32,7 +31,7 @@ from pypdf import PdfReader
 
 from .access import get_for_actor
 from .audit import record_event, snapshot
-from .errors import ApplicationError, ErrorCode, from_django_validation
+from .errors import ApplicationError, ErrorCode, full_clean_or_refuse
 from .models import Attachment
 
 logger = logging.getLogger(__name__)
@@ -364,12 +363,6 @@ def content_disposition(attachment: Attachment) -> str:
 
 
 # --- services --------------------------------------------------------------------------------
-def _clean(obj: models.Model) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
-
 
 def _same_org(actor, *objects) -> None:
     """Objects named by a caller must be in the actor's organisation; otherwise they do not exist."""
@@ -414,7 +407,7 @@ def _attachment_store(*, actor, unit, content: StoredContent, original_name: str
     file_field = Attachment._meta.get_field("file")
     name = file_field.generate_filename(attachment, f"{sha256[:16]}-{uuid.uuid4().hex}.{content.extension}")
     attachment.file.name = name
-    _clean(attachment)
+    full_clean_or_refuse(attachment)
     storage = attachment.file.storage
     if storage.exists(name):
         raise ApplicationError(ErrorCode.CONFLICT, _("存储中已有同名文件，未覆盖；请重试。"))
@@ -456,7 +449,7 @@ def attachment_attach(*, actor, attachment: Attachment, obj: models.Model, unit:
         )
     before = snapshot(current, ATTACH_AUDIT_FIELDS)
     current.unit, current.object_type, current.object_id = unit, object_type, object_id
-    _clean(current)
+    full_clean_or_refuse(current)
     current.save(update_fields=["unit", "object_type", "object_id"])
     record_event(
         actor=actor, action="attachment.attach", obj=current,

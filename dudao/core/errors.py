@@ -1,7 +1,7 @@
 """One error type for the whole application, mapped once to the API's error shape."""
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
 
 class ErrorCode(StrEnum):
@@ -62,3 +62,27 @@ def from_django_validation(exc) -> ApplicationError:
     first = next(iter(fields.items()))
     message = f"{first[0]}: {first[1][0]}" if first[0] != "__all__" else first[1][0]
     return ApplicationError(ErrorCode.VALIDATION, message, {"fields": fields})
+
+
+def deny_permission() -> NoReturn:
+    """Refuse (403) an action on an object the actor can see but may not change."""
+    from django.utils.translation import gettext as _
+
+    raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("没有权限执行此操作"))
+
+
+def require_permission(allowed: bool) -> None:
+    """`deny_permission()` unless `allowed`."""
+    if not allowed:
+        deny_permission()
+
+
+def full_clean_or_refuse(obj, exclude=None, **options) -> None:
+    """The model's own validation (`full_clean(exclude, **options)`); a failure becomes a 422 that
+    names each field at fault."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(exclude=exclude, **options)
+    except ValidationError as exc:
+        raise from_django_validation(exc) from exc

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -20,7 +19,13 @@ from django.utils.translation import gettext as _
 from dudao.core.access import get_for_actor
 from dudao.core.attachments import attachment_attach
 from dudao.core.audit import record_event, record_events, snapshot, to_json_value
-from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
+from dudao.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    deny_permission,
+    full_clean_or_refuse,
+    validation_error,
+)
 from dudao.core.models import Attachment
 from dudao.notifications.services import notify
 from dudao.org.choices import ORG_WIDE_ROLES, Role
@@ -78,15 +83,6 @@ MAX_ATTACHMENTS = 20
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _deny() -> None:
-    raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("没有权限执行此操作"))
-
-
-def _clean(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
 
 
 def _text(value: str | None, field: str, *, required: str | None = None, limit: int = NOTE_MAX) -> str:
@@ -193,7 +189,7 @@ def _event(finding: Finding, kind: str, *, actor, at: dt.datetime, note: str = "
 
 
 def _save(finding: Finding) -> None:
-    _clean(finding)
+    full_clean_or_refuse(finding)
     finding.save()
 
 
@@ -314,7 +310,7 @@ def finding_create(
     if source not in MANUAL_SOURCES:
         raise validation_error("source", _("只能手工登记数据核查、投诉或自查问题"))
     if not can_create_finding(actor, unit, source):
-        _deny()
+        deny_permission()
     now = now or timezone.now()
     today = timezone.localdate(now)
     policy = policy_for(unit.organization_id, on=today)
@@ -357,7 +353,7 @@ def finding_plan(*, actor, finding: Finding, measures: str, owner: Person | None
     than the policy deadline unless an extension was approved)."""
     finding = _lock(finding)
     if not can_rectify_finding(actor, finding):
-        _deny()
+        deny_permission()
     target = transition(finding, "plan")
     now = now or timezone.now()
     measures = _text(measures, "measures", required=_("请填写整改措施"))
@@ -387,7 +383,7 @@ def finding_progress(*, actor, finding: Finding, note: str, attachments: Sequenc
     """A progress note (with photos) while the rectification is under way."""
     finding = _lock(finding)
     if not can_rectify_finding(actor, finding):
-        _deny()
+        deny_permission()
     transition(finding, "progress")
     now = now or timezone.now()
     note = _text(note, "note", required=None if attachments else _("请填写整改进展"))
@@ -415,7 +411,7 @@ def finding_submit(*, actor, finding: Finding, note: str, attachments: Sequence[
     required for the severities the policy names (default high and critical)."""
     finding = _lock(finding)
     if not can_rectify_finding(actor, finding):
-        _deny()
+        deny_permission()
     target = transition(finding, "submit")
     now = now or timezone.now()
     note = _text(note, "note", required=_("请说明整改情况"))
@@ -441,7 +437,7 @@ def finding_accept(*, actor, finding: Finding, note: str = "", now: dt.datetime 
     """A supervisor in scope accepts the rectification: the finding is closed."""
     finding = _lock(finding)
     if not can_verify_finding(actor, finding):
-        _deny()
+        deny_permission()
     target = transition(finding, "accept")
     now = now or timezone.now()
     note = _text(note, "note")
@@ -462,7 +458,7 @@ def finding_reject(*, actor, finding: Finding, reason: str, now: dt.datetime | N
     """A supervisor in scope sends the rectification back with a reason: planned again, next round."""
     finding = _lock(finding)
     if not can_verify_finding(actor, finding):
-        _deny()
+        deny_permission()
     target = transition(finding, "reject")
     now = now or timezone.now()
     reason = _text(reason, "reason", required=_("请说明退回原因"))
@@ -485,7 +481,7 @@ def finding_close_by_reinspection(*, actor, finding: Finding, inspection, answer
     follow-up's answer (value, note, photos) beside the original."""
     finding = _lock(finding)
     if not can_verify_finding(actor, finding):
-        _deny()
+        deny_permission()
     target = transition(finding, "close_by_reinspection")
     if answer.inspection_id != inspection.pk or inspection.unit_id != finding.unit_id:
         raise validation_error("answer", _("复查答案必须来自同一机构的复查"))
@@ -524,7 +520,7 @@ def finding_extension_request(*, actor, finding: Finding, due_date: dt.date, rea
     """The unit side asks for a later due date, with a reason; the supervisor in scope decides."""
     finding = _lock(finding)
     if not can_rectify_finding(actor, finding):
-        _deny()
+        deny_permission()
     transition(finding, "request_extension")
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -539,7 +535,7 @@ def finding_extension_request(*, actor, finding: Finding, due_date: dt.date, rea
         finding=finding, requested_by=actor, requested_at=now, previous_due_date=finding.due_date,
         requested_due_date=due_date, reason=reason,
     )
-    _clean(extension)
+    full_clean_or_refuse(extension)
     extension.save()
     _event(finding, FindingEventKind.EXTENSION_REQUESTED, actor=actor, at=now, note=reason,
            data={"extension_id": extension.pk, "due_date": due_date, "previous_due_date": finding.due_date})
@@ -564,7 +560,7 @@ def finding_extension_decide(*, actor, finding: Finding, extension: FindingExten
     today = timezone.localdate(now)
     roles = _extension_approver_roles(finding, today)
     if not can_decide_extension(actor, finding, roles):
-        _deny()
+        deny_permission()
     transition(finding, "decide_extension")
     extension = FindingExtension.objects.select_for_update().filter(finding=finding, pk=extension.pk).first()
     if extension is None:
@@ -579,7 +575,7 @@ def finding_extension_decide(*, actor, finding: Finding, extension: FindingExten
     approved = decision == ExtensionDecision.APPROVE
     extension.status = ExtensionStatus.APPROVED if approved else ExtensionStatus.REJECTED
     extension.decided_by, extension.decided_at, extension.decision_note = actor, now, comment
-    _clean(extension)
+    full_clean_or_refuse(extension)
     extension.save()
     if approved:
         finding.extended_due_date = finding.due_date = extension.requested_due_date
@@ -606,7 +602,7 @@ def finding_comment(*, actor, finding: Finding, note: str, attachments: Sequence
     """A remark (with photos) on the timeline by anyone who sees the finding."""
     finding = _lock(finding)
     if not can_comment_finding(actor, finding):
-        _deny()
+        deny_permission()
     transition(finding, "comment")
     now = now or timezone.now()
     note = _text(note, "note", required=None if attachments else _("请填写评论内容"))

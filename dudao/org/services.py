@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.audit import record_event, snapshot
-from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
+from dudao.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    full_clean_or_refuse,
+    require_permission,
+    validation_error,
+)
 
 from .choices import LEAF_KINDS, Role, UnitKind
 from .models import ApiToken, Organization, Person, RoleAssignment, Unit
@@ -22,18 +28,6 @@ from .permissions import can_manage_people, can_manage_roles, can_manage_units
 
 UNIT_AUDIT_FIELDS = ["parent", "code", "name", "kind", "path", "is_active"]
 PERSON_AUDIT_FIELDS = ["username", "display_name", "email", "phone", "is_active", "organization"]
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("没有权限执行此操作"))
-
-
-def _clean(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
 
 
 def _same_org(actor, *objects) -> None:
@@ -48,7 +42,7 @@ def _same_org(actor, *objects) -> None:
 def organization_create(*, name: str, pack: str, actor=None) -> Organization:
     """A new tenant from a policy pack, with its root unit (the company)."""
     organization = Organization(name=name, policy_pack=pack)
-    _clean(organization)
+    full_clean_or_refuse(organization)
     organization.save()
     record_event(actor=actor, action="organization.create", obj=organization, after=snapshot(organization))
     root = Unit(organization=organization, parent=None, code="ROOT", name=name, kind=UnitKind.COMPANY)
@@ -62,7 +56,7 @@ def root_unit(organization: Organization) -> Unit:
 
 # --- units -----------------------------------------------------------------------------------
 def _save_new_unit(unit: Unit, *, actor) -> Unit:
-    _clean(unit, exclude=["path", "depth"])
+    full_clean_or_refuse(unit, exclude=["path", "depth"])
     unit.save()
     unit.path = f"{unit.parent.path if unit.parent else '/'}{unit.pk}/"
     unit.depth = unit.parent.depth + 1 if unit.parent else 0
@@ -84,7 +78,7 @@ def _check_parent(parent: Unit | None, kind: str) -> None:
 
 @transaction.atomic
 def unit_create(*, actor, parent: Unit | None, code: str, name: str, kind: str) -> Unit:
-    _require(can_manage_units(actor))
+    require_permission(can_manage_units(actor))
     _same_org(actor, parent)
     _check_parent(parent, kind)
     unit = Unit(organization_id=actor.organization_id, parent=parent, code=code.strip(), name=name.strip(), kind=kind)
@@ -94,7 +88,7 @@ def unit_create(*, actor, parent: Unit | None, code: str, name: str, kind: str) 
 @transaction.atomic
 def unit_update(*, actor, unit: Unit, **changes) -> Unit:
     """Rename, recode, re-kind or (de)activate a unit; moving has its own service."""
-    _require(can_manage_units(actor))
+    require_permission(can_manage_units(actor))
     _same_org(actor, unit)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     before = snapshot(unit, UNIT_AUDIT_FIELDS)
@@ -114,7 +108,7 @@ def unit_update(*, actor, unit: Unit, **changes) -> Unit:
             raise validation_error("kind", _("有下级机构的机构不能改为门店/网点/厂站"))
     if changes.get("is_active") is False and unit.parent_id is None:
         raise validation_error("is_active", _("不能停用根机构"))
-    _clean(unit, exclude=["path", "depth"])
+    full_clean_or_refuse(unit, exclude=["path", "depth"])
     unit.save()
     after = snapshot(unit, UNIT_AUDIT_FIELDS)
     if after != before:
@@ -125,7 +119,7 @@ def unit_update(*, actor, unit: Unit, **changes) -> Unit:
 @transaction.atomic
 def unit_move(*, actor, unit: Unit, new_parent: Unit) -> Unit:
     """Put a unit and its whole subtree under another parent: one UPDATE rewrites every path."""
-    _require(can_manage_units(actor))
+    require_permission(can_manage_units(actor))
     _same_org(actor, unit, new_parent)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     new_parent = Unit.objects.get(pk=new_parent.pk)
@@ -167,7 +161,7 @@ def person_create(
 ) -> Person:
     """A new person in the actor's organisation (or, for first set-up, in `organization`)."""
     if actor is not None:
-        _require(can_manage_people(actor))
+        require_permission(can_manage_people(actor))
         organization_id = actor.organization_id
     else:
         organization_id = organization.pk
@@ -179,7 +173,7 @@ def person_create(
         raise validation_error("username", _("用户名已被使用"))
     _check_password(password, person)
     person.set_password(password)
-    _clean(person, exclude=["password"])
+    full_clean_or_refuse(person, exclude=["password"])
     person.save()
     record_event(
         actor=actor, action="person.create", obj=person, after=snapshot(person, PERSON_AUDIT_FIELDS),
@@ -190,7 +184,7 @@ def person_create(
 
 @transaction.atomic
 def person_update(*, actor, person: Person, **changes) -> Person:
-    _require(can_manage_people(actor))
+    require_permission(can_manage_people(actor))
     _same_org(actor, person)
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = snapshot(person, PERSON_AUDIT_FIELDS)
@@ -205,7 +199,7 @@ def person_update(*, actor, person: Person, **changes) -> Person:
     if password:
         _check_password(password, person)
         person.set_password(password)
-    _clean(person, exclude=["password"])
+    full_clean_or_refuse(person, exclude=["password"])
     person.save()
     after = snapshot(person, PERSON_AUDIT_FIELDS)
     if password:
@@ -218,7 +212,7 @@ def person_update(*, actor, person: Person, **changes) -> Person:
 @transaction.atomic
 def person_deactivate(*, actor, person: Person) -> Person:
     """Someone leaves: they can no longer sign in, and every session and token they hold ends now."""
-    _require(can_manage_people(actor))
+    require_permission(can_manage_people(actor))
     _same_org(actor, person)
     if person.pk == actor.pk:
         raise validation_error("id", _("不能停用自己的账号"))
@@ -254,7 +248,7 @@ def _end_sessions(person: Person) -> int:
 @transaction.atomic
 def role_grant(*, actor, person: Person, role: str, unit: Unit) -> RoleAssignment:
     if actor is not None:
-        _require(can_manage_roles(actor))
+        require_permission(can_manage_roles(actor))
         _same_org(actor, person, unit)
     if person.organization_id != unit.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
@@ -269,7 +263,7 @@ def role_grant(*, actor, person: Person, role: str, unit: Unit) -> RoleAssignmen
         organization_id=unit.organization_id, person=person, role=role, unit=unit,
         granted_by=actor if actor is not None else None,
     )
-    _clean(assignment)
+    full_clean_or_refuse(assignment)
     assignment.save()
     person.forget_roles()
     record_event(
@@ -281,7 +275,7 @@ def role_grant(*, actor, person: Person, role: str, unit: Unit) -> RoleAssignmen
 
 @transaction.atomic
 def role_revoke(*, actor, assignment: RoleAssignment) -> None:
-    _require(can_manage_roles(actor))
+    require_permission(can_manage_roles(actor))
     _same_org(actor, assignment)
     if assignment.person_id == actor.pk and assignment.role == Role.ADMIN:
         others = RoleAssignment.objects.filter(

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +13,13 @@ from django.utils.translation import gettext as _
 from dudao.checklists.choices import TemplateStatus
 from dudao.core.access import get_for_actor
 from dudao.core.audit import record_event, record_events, snapshot
-from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
+from dudao.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    full_clean_or_refuse,
+    require_permission,
+    validation_error,
+)
 from dudao.notifications.services import notify
 from dudao.org.choices import ORG_WIDE_ROLES
 from dudao.org.models import RoleAssignment
@@ -32,18 +37,6 @@ MAX_PLAN_DAYS = 366
 MAX_VISITS_PER_CALL = 2000
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("没有权限执行此操作"))
-
-
-def _clean(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
-
-
 def _methods(methods) -> list[str]:
     methods = list(dict.fromkeys(methods or []))
     for method in methods:
@@ -59,7 +52,7 @@ def plan_create(
     methods: Sequence[str] = (),
 ) -> Plan:
     """A draft plan for `scope_unit`'s subtree over [period_start, period_end]."""
-    _require(can_create_plan(actor, scope_unit))
+    require_permission(can_create_plan(actor, scope_unit))
     if kind not in PlanKind.values:
         raise validation_error("kind", _("计划类型必须是年度、季度、月度或周"))
     if period_end < period_start:
@@ -73,7 +66,7 @@ def plan_create(
     )
     if not plan.title:
         raise validation_error("title", _("必须填写标题"))
-    _clean(plan)
+    full_clean_or_refuse(plan)
     plan.save()
     record_event(actor=actor, action="plan.create", obj=plan, after=snapshot(plan, PLAN_AUDIT_FIELDS))
     get_for_actor(Plan, actor, plan.pk, action="manage")
@@ -87,7 +80,7 @@ def _locked_editable(actor, plan) -> Plan:
             ErrorCode.INVALID_TRANSITION, _("计划已提交或已发布,不能再修改走访"),
             {"status": plan.status, "action": "edit"},
         )
-    _require(can_edit_plan(actor, plan))
+    require_permission(can_edit_plan(actor, plan))
     return plan
 
 
@@ -152,7 +145,7 @@ def plan_visits_add(*, actor, plan: Plan, visits: Sequence[VisitInput]) -> list[
             organization_id=plan.organization_id, plan=plan, unit=unit, supervisor=person, date=item.date,
             template=template, mode=item.mode, status=VisitStatus.PLANNED,
         )
-        _clean(visit, exclude=["plan", "unit", "supervisor", "template"])
+        full_clean_or_refuse(visit, exclude=["plan", "unit", "supervisor", "template"])
         rows.append(visit)
     created = Visit.objects.bulk_create(rows)
     if any(v.pk is None for v in created):  # a database that cannot return ids from a bulk insert

@@ -10,14 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.approvals.services import approval_request_create
 from dudao.core.audit import record_event, snapshot
-from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
+from dudao.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    full_clean_or_refuse,
+    require_permission,
+    validation_error,
+)
 from dudao.inspections.models import Inspection
 from dudao.notifications.services import notify
 from dudao.org.choices import Role
@@ -48,22 +53,6 @@ SECTION_MAX = 20000
 MAX_PERIOD_DAYS = 366
 
 logger = logging.getLogger(__name__)
-
-
-def _deny() -> None:
-    raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("没有权限执行此操作"))
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        _deny()
-
-
-def _clean(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise from_django_validation(exc) from exc
 
 
 def _same_org(actor, *objects) -> None:
@@ -141,10 +130,10 @@ def report_draft(
     now: dt.datetime | None = None,
 ) -> Report:
     """Draft a report from one inspection, a plan, or a period and scope: figures and section texts."""
-    _require(can_draft_report(actor))
+    require_permission(can_draft_report(actor))
     basis = _basis(actor=actor, inspection=inspection, plan=plan, scope_unit=scope_unit,
                    period_start=period_start, period_end=period_end)
-    _require(can_draft_report(actor, basis.scope_unit))
+    require_permission(can_draft_report(actor, basis.scope_unit))
     now = now or timezone.now()
     data = drafting.gather(basis, organization_id=actor.organization_id, now=now)
     report = Report(
@@ -153,7 +142,7 @@ def report_draft(
         period_start=basis.period_start, period_end=basis.period_end, sections=drafting.texts(data), data=data,
         created_by=actor, created_at=now, updated_at=now,
     )
-    _clean(report)
+    full_clean_or_refuse(report)
     report.save()
     report.units.set(data["unit_ids"])
     record_event(actor=actor, action="report.draft", obj=report, at=now,
@@ -172,7 +161,7 @@ def report_update(*, actor, report: Report, sections: dict | None = None, title:
     _same_org(actor, report)
     report = _lock_report(report)
     report_transition(report, "edit")
-    _require(can_edit_report(actor, report))
+    require_permission(can_edit_report(actor, report))
     sections = sections or {}
     unknown = sorted(set(sections) - set(SECTION_KEYS))
     if unknown:
@@ -195,7 +184,7 @@ def report_update(*, actor, report: Report, sections: dict | None = None, title:
     if after == before:
         return report
     report.updated_at = now or timezone.now()
-    _clean(report)
+    full_clean_or_refuse(report)
     report.save(update_fields=["title", "sections", "updated_at"])
     changed = sorted(k for k in SECTION_KEYS if before["sections"].get(k) != report.sections.get(k))
     record_event(
@@ -212,7 +201,7 @@ def report_submit(*, actor, report: Report, now: dt.datetime | None = None) -> R
     _same_org(actor, report)
     report = _lock_report(report)
     status = report_transition(report, "submit")
-    _require(can_submit_report(actor, report))
+    require_permission(can_submit_report(actor, report))
     now = now or timezone.now()
     before = snapshot(report, REPORT_AUDIT_FIELDS)
     approval = approval_request_create(
@@ -294,7 +283,7 @@ def _compile(*, actor, organization_id: int, scope_unit: Unit, period_start: dt.
         scope_unit=scope_unit, period_start=period_start, period_end=period_end, origin=origin, data=data,
         compiled_by=actor, compiled_at=now,
     )
-    _clean(bulletin, exclude=["scope_unit"])
+    full_clean_or_refuse(bulletin, exclude=["scope_unit"])
     try:
         with transaction.atomic():
             bulletin.save()
@@ -313,9 +302,9 @@ def bulletin_compile(*, actor, scope_unit: Unit, period_start: dt.date, period_e
     A scope has one bulletin per period: compiling again refreshes its draft, and a published
     bulletin is not compiled again (409).
     """
-    _require(can_compile_bulletin(actor))
+    require_permission(can_compile_bulletin(actor))
     _same_org(actor, scope_unit)
-    _require(can_compile_bulletin(actor, scope_unit))
+    require_permission(can_compile_bulletin(actor, scope_unit))
     _check_period(period_start, period_end)
     return _compile(actor=actor, organization_id=actor.organization_id, scope_unit=scope_unit,
                     period_start=period_start, period_end=period_end, origin=BulletinOrigin.ON_DEMAND,
@@ -379,7 +368,7 @@ def bulletin_publish(*, actor, bulletin: Bulletin, now: dt.datetime | None = Non
     _same_org(actor, bulletin)
     bulletin = Bulletin.objects.select_for_update().select_related("scope_unit").get(pk=bulletin.pk)
     status = bulletin_transition(bulletin, "publish")
-    _require(can_publish_bulletin(actor, bulletin))
+    require_permission(can_publish_bulletin(actor, bulletin))
     now = now or timezone.now()
     before = snapshot(bulletin, BULLETIN_AUDIT_FIELDS)
     bulletin.status, bulletin.published_by, bulletin.published_at = status, actor, now
@@ -403,7 +392,7 @@ def bulletin_mark_read(*, actor, bulletin: Bulletin, now: dt.datetime | None = N
     Reading again changes nothing (the first read is kept).
     """
     _same_org(actor, bulletin)
-    _require(can_mark_bulletin_read(actor, bulletin))
+    require_permission(can_mark_bulletin_read(actor, bulletin))
     now = now or timezone.now()
     unit_ids = managed_units_in_scope(actor, bulletin)
     receipts = {r.unit_id: r for r in BulletinRead.objects.select_for_update().filter(
