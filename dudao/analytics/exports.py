@@ -8,9 +8,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from dudao.core.spreadsheets import append_row
+
 from .tables import COUNT, NUMBER, PERCENT, SCORE, Table, excel_value
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {COUNT: "0", SCORE: "0.0", PERCENT: "0.0", NUMBER: "0.##"}
 
 
@@ -27,7 +28,7 @@ def workbook_bytes(table: Table, subtitle: str = "") -> bytes:
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([excel_value(row.get(c.key), c.kind) for c in table.columns])
+        append_row(sheet, [excel_value(row.get(c.key), c.kind) for c in table.columns])
     for index, column in enumerate(table.columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(10, min(40, len(headers[index - 1]) * 2 + 4))

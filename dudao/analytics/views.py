@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.core.errors import ApplicationError
 from dudao.core.scoping import EVERYWHERE, paths_filter
+from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Organization, Unit
@@ -173,7 +174,7 @@ def export(request):
         scope_name = scope.unit.name if scope.unit is not None else _("我的全部范围")
         subtitle = f"{scope_name} · {period.start.isoformat()} – {period.end.isoformat()}"
         filename = f"{name}-{period.start.isoformat()}-{period.end.isoformat()}.xlsx"
-    response = HttpResponse(exports.workbook_bytes(table, subtitle), content_type=exports.XLSX)
+    response = HttpResponse(exports.workbook_bytes(table, subtitle), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -25,6 +25,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from dudao.core.errors import ApplicationError, ErrorCode, validation_error
+from dudao.core.spreadsheets import XLSX_CONTENT_TYPE, keep_as_text
 from dudao.policies.choices import Severity
 
 from .choices import ItemKind
@@ -139,14 +140,11 @@ def export_filename(template: Template, extension: str) -> str:
     return f"{safe}-v{template.version}.{extension}"
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def export_file(template: Template, file_format: str) -> tuple[bytes, str, str]:
     """(content, content type, file name) of a version exported as `json` or `xlsx`."""
     document = template_document(template)
     if file_format == "xlsx":
-        return document_to_xlsx(document), XLSX_TYPE, export_filename(template, "xlsx")
+        return document_to_xlsx(document), XLSX_CONTENT_TYPE, export_filename(template, "xlsx")
     if file_format == "json":
         return document_to_json(document), "application/json; charset=utf-8", export_filename(template, "json")
     raise validation_error("format", _("导出格式应为 json 或 xlsx"))
@@ -197,10 +195,7 @@ def document_to_xlsx(document: dict) -> bytes:
     bold = Font(bold=True)
 
     def put(row: int, column: int, value: Any):
-        cell = sheet.cell(row=row, column=column, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # text that looks like a formula stays text
-        return cell
+        return keep_as_text(sheet.cell(row=row, column=column, value=value))
 
     put(1, 1, XLSX_NAME_LABEL).font = bold
     put(1, 2, document["name"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.policies.choices import Severity
 
 from .choices import ItemKind
@@ -91,6 +92,5 @@ class ItemForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("文件"), help_text=_("导出的 .json 文件,或 .xlsx 工作簿(每行一个检查项,第一列为分组)"),
-        widget=forms.FileInput(attrs={"accept": ".json,.xlsx,application/json,"
-                                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+        widget=forms.FileInput(attrs={"accept": f".json,.xlsx,application/json,{XLSX_CONTENT_TYPE}"}),
     )

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from dudao.core.spreadsheets import append_row
 from dudao.policies.choices import Severity
 from dudao.policies.registry import policy_for
 
@@ -51,7 +52,7 @@ def findings_workbook(actor, filters: selectors.FindingFilters) -> bytes:
     yes, no = _("是"), _("否")
     for finding in selectors.finding_list(actor, filters, today=today).iterator(chunk_size=CHUNK):
         region = regions.of(finding.unit)
-        sheet.append([
+        append_row(sheet, [
             finding.pk, finding.title, finding.unit.name, region.name if region else "",
             str(FindingSource(finding.source).label), categories.get(finding.category, finding.category), str(Severity(finding.severity).label),
             str(FindingStatus(finding.status).label), finding.round, finding.due_date,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from dudao.core.attachments import attachment_upload
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.scoping import EVERYWHERE, paths_filter
+from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Unit
@@ -108,7 +109,7 @@ def finding_export(request):
     filters = selectors.FindingFilters.from_query(request.GET)
     content = export.findings_workbook(actor, filters)
     response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content, content_type=XLSX_CONTENT_TYPE
     )
     response["Content-Disposition"] = f'attachment; filename="findings-{timezone.localdate():%Y%m%d}.xlsx"'
     return response

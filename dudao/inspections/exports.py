@@ -11,7 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from dudao.core.spreadsheets import append_row
+
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
@@ -60,7 +61,7 @@ def inspections_workbook(inspections, region_names: dict[int, str]) -> bytes:
     sheet.freeze_panes = "A2"
     for inspection in inspections:
         signer = inspection.acknowledged_by
-        sheet.append([
+        append_row(sheet, [
             inspection.pk,
             inspection.unit.code,
             inspection.unit.name,

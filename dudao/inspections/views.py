@@ -22,6 +22,7 @@ from dudao.checklists.models import Template
 from dudao.checklists.selectors import published_templates
 from dudao.core.errors import ApplicationError
 from dudao.core.scoping import EVERYWHERE, paths_filter
+from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.findings.models import Finding
 from dudao.org.choices import LEAF_KINDS, Role, UnitKind
@@ -453,7 +454,7 @@ def inspection_export(request):
     rows = list(inspections.select_related("acknowledged_by")[:EXPORT_LIMIT])
     regions = region_names({i.unit for i in rows})
     content = exports.inspections_workbook(rows, regions)
-    response = HttpResponse(content, content_type=exports.XLSX_TYPE)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = exports.attachment_header(
         _("检查记录") + timezone.localdate().strftime("-%Y%m%d") + ".xlsx",
         timezone.localdate().strftime("inspections-%Y%m%d.xlsx"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.models import Attachment
+from dudao.core.spreadsheets import XLSX_CONTENT_TYPE, append_row
 from dudao.policies.choices import Severity
 
 from . import charts
@@ -24,7 +25,6 @@ from .choices import ReportSection
 from .models import Bulletin, Report
 
 PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 NUMERALS = "一二三四五六七八九十"
 PHOTO_LIMIT = 5 * 1024 * 1024
@@ -135,6 +135,7 @@ def bulletin_pdf(bulletin: Bulletin) -> bytes:
 # --- Excel ---------------------------------------------------------------------------------------
 def _sheet(workbook, title: str, header: list[str], rows: list[list], widths: list[int] | None = None):
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     sheet = workbook.create_sheet(title[:31])
     sheet.append(header)
@@ -142,12 +143,12 @@ def _sheet(workbook, title: str, header: list[str], rows: list[list], widths: li
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8EEF6")
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for index, width in enumerate(widths or [], start=1):
-        sheet.column_dimensions[chr(64 + index)].width = width
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     return sheet
 
@@ -232,7 +233,7 @@ def report_pdf_response(report: Report) -> HttpResponse:
 
 
 def report_xlsx_response(report: Report) -> HttpResponse:
-    return download(report_xlsx(report), XLSX, name=file_name(report.title, "xlsx"),
+    return download(report_xlsx(report), XLSX_CONTENT_TYPE, name=file_name(report.title, "xlsx"),
                     fallback=f"report-{report.pk}.xlsx")
 
 

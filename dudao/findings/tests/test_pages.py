@@ -352,6 +352,14 @@ def test_the_export_follows_the_filters(as_person, world):
     assert rows[1][3] == "华东区"
 
 
+def test_the_export_keeps_formula_like_text_as_text(as_person, world):
+    title = '=HYPERLINK("http://example.com","点击")'
+    make_finding(world, title=title)
+    response = as_person("admin").get(reverse("findings:finding-export"))
+    cell = load_workbook(io.BytesIO(response.content)).active["B2"]
+    assert (cell.value, cell.data_type) == (title, "s")
+
+
 def test_the_review_queue_shows_before_and_after_side_by_side(as_person, world):
     supervisor, manager = world.person("supervisor"), world.person("unit_manager")
     before = photo(supervisor, world.unit("store1"), "before.png", colour=(200, 0, 0))
