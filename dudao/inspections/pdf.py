@@ -10,9 +10,10 @@ import base64
 import io
 import logging
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
+
+from dudao.core.pdf import render_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -40,30 +41,21 @@ def photo_data_uri(attachment, edge: int = PRINT_EDGE) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _embed_photos(sheet) -> None:
-    for section in sheet:
-        for row in section.rows:
-            row.printed_photos = [
-                {"attachment": photo, "uri": photo_data_uri(photo)} for photo in row.photos
-            ]
+def _embed_photos(row) -> None:
+    if not hasattr(row, "printed_photos"):
+        row.printed_photos = [{"attachment": photo, "uri": photo_data_uri(photo)} for photo in row.photos]
 
 
 def inspection_pdf(context: dict) -> bytes:
     """Render the detail context (views.detail_context) as a PDF."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    inspection = context["inspection"]
-    _embed_photos(context["sheet"])
-    if context.get("comparison"):
-        for pair in context["comparison"]:
-            for row in (pair["before"], pair["after"]):
-                if not hasattr(row, "printed_photos"):
-                    row.printed_photos = [{"attachment": p, "uri": photo_data_uri(p)} for p in row.photos]
-    html = render_to_string("inspections/inspection_pdf.html", {
+    for section in context["sheet"]:
+        for row in section.rows:
+            _embed_photos(row)
+    for pair in context.get("comparison") or ():
+        _embed_photos(pair["before"])
+        _embed_photos(pair["after"])
+    return render_pdf("inspections/inspection_pdf.html", {
         **context,
-        "organization": inspection.organization,
+        "organization": context["inspection"].organization,
         "generated_at": timezone.localtime(),
     })
-    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=5)
-    return HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf()

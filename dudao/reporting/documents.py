@@ -12,11 +12,11 @@ import io
 from urllib.parse import quote
 
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.models import Attachment
+from dudao.core.pdf import render_pdf
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE, append_row
 from dudao.policies.choices import Severity
 
@@ -115,21 +115,12 @@ def bulletin_document(bulletin: Bulletin) -> dict:
     }
 
 
-def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string(template, context)
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
-
-
 def report_pdf(report: Report) -> bytes:
-    return _pdf("reporting/pdf/report.html", report_document(report, with_photos=True))
+    return render_pdf("reporting/pdf/report.html", report_document(report, with_photos=True))
 
 
 def bulletin_pdf(bulletin: Bulletin) -> bytes:
-    return _pdf("reporting/pdf/bulletin.html", bulletin_document(bulletin))
+    return render_pdf("reporting/pdf/bulletin.html", bulletin_document(bulletin))
 
 
 # --- Excel ---------------------------------------------------------------------------------------
