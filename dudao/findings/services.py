@@ -30,6 +30,7 @@ from dudao.core.models import Attachment
 from dudao.notifications.services import notify
 from dudao.org.choices import ORG_WIDE_ROLES, Role
 from dudao.org.models import Person, RoleAssignment, Unit
+from dudao.org.selectors import unit_managers
 from dudao.policies.choices import Severity
 from dudao.policies.registry import policy_for
 
@@ -106,13 +107,7 @@ def _lock(finding: Finding) -> Finding:
 
 def unit_manager_of(unit: Unit) -> Person | None:
     """The person answerable for a unit (its longest-serving active unit manager), or None."""
-    assignment = (
-        RoleAssignment.objects.filter(unit=unit, role=Role.UNIT_MANAGER, person__is_active=True)
-        .select_related("person")
-        .order_by("granted_at", "id")
-        .first()
-    )
-    return assignment.person if assignment else None
+    return next(iter(unit_managers([unit.pk])), None)
 
 
 def role_holders(unit: Unit, roles: Iterable[str]) -> list[Person]:
@@ -228,7 +223,8 @@ def _repeat_of_manual(*, unit: Unit, item_code: str, title: str, window_start: d
 
 # --- create ----------------------------------------------------------------------------------
 @transaction.atomic
-def findings_create_for_inspection(*, actor, inspection, failed_answers: list, now: dt.datetime | None = None) -> list[Finding]:
+def findings_create_for_inspection(*, actor, inspection, failed_answers: list, now: dt.datetime | None = None,
+                                   responsible: Person | None = None) -> list[Finding]:
     """One finding per failed answer, in a fixed number of queries whatever the count.
 
     Severity and category come from the item; the due date is today plus the policy's days for that
@@ -241,7 +237,7 @@ def findings_create_for_inspection(*, actor, inspection, failed_answers: list, n
     today = timezone.localdate(now)
     policy = policy_for(inspection.organization_id, on=today)
     template = inspection.template
-    responsible = unit_manager_of(inspection.unit)
+    responsible = responsible or unit_manager_of(inspection.unit)
     codes = [answer.item.code for answer in failed_answers]
     earlier = _latest_by(
         Finding.objects.filter(

@@ -22,7 +22,7 @@ from dudao.core.models import Attachment
 from dudao.core.scoping import actor_covers
 from dudao.notifications.services import notify
 from dudao.org.choices import LEAF_KINDS, Role
-from dudao.org.models import RoleAssignment
+from dudao.org.selectors import unit_managers
 from dudao.policies.registry import policy_for
 
 from . import scoring
@@ -48,14 +48,6 @@ def fingerprint(payload: dict) -> str:
     """A stable hash of a creation request, to tell a retry from a different request."""
     body = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
-
-
-def unit_managers(unit) -> list:
-    return [
-        a.person for a in RoleAssignment.objects.filter(
-            unit=unit, role=Role.UNIT_MANAGER, person__is_active=True
-        ).select_related("person")
-    ]
 
 
 def check_performed_at(organization_id: int, performed_at: dt.datetime, now: dt.datetime) -> None:
@@ -335,13 +327,15 @@ def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None 
     failed = [a for a in answers.values() if a.failed]
     for answer in failed:
         answer.item = items_by_id[answer.item_id]
-    findings = findings_create_for_inspection(actor=actor, inspection=inspection, failed_answers=failed, now=now)
+    managers = unit_managers([inspection.unit_id])
+    findings = findings_create_for_inspection(actor=actor, inspection=inspection, failed_answers=failed, now=now,
+                                              responsible=next(iter(managers), None))
     if inspection.follow_up_of_id:
         _close_rectified(actor, inspection, answers)
     record_event(actor=actor, action="inspection.submit", obj=inspection, before=before,
                  after=snapshot(inspection, INSPECTION_AUDIT_FIELDS))
     notify(
-        recipients=unit_managers(inspection.unit), kind="inspection.submitted", obj=inspection,
+        recipients=managers, kind="inspection.submitted", obj=inspection,
         title=_("%(unit)s 的检查已提交,得分 %(score)s,请签收") % {
             "unit": inspection.unit.name, "score": inspection.score if inspection.score is not None else "—"},
         dedupe_key=f"inspection:{inspection.pk}:submitted",

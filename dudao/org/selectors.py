@@ -41,3 +41,18 @@ def people_page(actor, q: str = "", active: str = ""):
     if active in {"1", "0"}:
         people = people.filter(is_active=active == "1")
     return people.order_by("-is_active", "display_name", "id")
+
+
+def unit_managers(unit_ids) -> list[Person]:
+    """The active unit managers of the given units, each person once, longest-serving first (the
+    first of one unit's list is the person answerable for it)."""
+    from .choices import Role
+
+    people: dict[int, Person] = {}
+    for assignment in (
+        RoleAssignment.objects.filter(unit_id__in=list(unit_ids), role=Role.UNIT_MANAGER, person__is_active=True)
+        .select_related("person")
+        .order_by("granted_at", "id")
+    ):
+        people.setdefault(assignment.person_id, assignment.person)
+    return list(people.values())

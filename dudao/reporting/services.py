@@ -27,6 +27,7 @@ from dudao.inspections.models import Inspection
 from dudao.notifications.services import notify
 from dudao.org.choices import Role
 from dudao.org.models import RoleAssignment, Unit
+from dudao.org.selectors import unit_managers
 from dudao.planning.models import Plan
 from dudao.policies.registry import policy_for
 
@@ -70,16 +71,6 @@ def _check_period(period_start: dt.date | None, period_end: dt.date | None) -> N
         raise validation_error("period_end", _("结束日期不能早于开始日期"))
     if (period_end - period_start).days >= MAX_PERIOD_DAYS:
         raise validation_error("period_end", _("期间不能超过一年"))
-
-
-def unit_managers_of(unit_ids) -> list:
-    """The active unit managers of the given units (each person once)."""
-    people = {}
-    for assignment in RoleAssignment.objects.filter(
-        unit_id__in=list(unit_ids), role=Role.UNIT_MANAGER, person__is_active=True
-    ).select_related("person").order_by("person_id"):
-        people.setdefault(assignment.person_id, assignment.person)
-    return list(people.values())
 
 
 # --- reports -----------------------------------------------------------------------------------
@@ -245,7 +236,7 @@ def report_approval_outcome(request, outcome: str) -> None:
         return
     if policy_for(report.organization_id, on=timezone.localdate(at)).reports.send_to_units:
         notify(
-            recipients=unit_managers_of(report.units.values_list("pk", flat=True)), kind="report.approved",
+            recipients=unit_managers(report.units.values_list("pk", flat=True)), kind="report.approved",
             title=_("督导报告已发布:%(title)s") % {"title": report.title}, obj=report, at=at,
             body=_("请查阅报告并按整改建议落实。"), dedupe_key=f"report:{report.pk}:approved",
         )
@@ -378,7 +369,7 @@ def bulletin_publish(*, actor, bulletin: Bulletin, now: dt.datetime | None = Non
     record_event(actor=actor, action="bulletin.publish", obj=bulletin, at=now, before=before,
                  after={**snapshot(bulletin, BULLETIN_AUDIT_FIELDS), "unit_ids": audience})
     notify(
-        recipients=unit_managers_of(audience), kind="bulletin.published", obj=bulletin, at=now,
+        recipients=unit_managers(audience), kind="bulletin.published", obj=bulletin, at=now,
         title=_("新公报:%(title)s") % {"title": bulletin.title}, body=_("请阅读本期督导检查公报。"),
         dedupe_key=f"bulletin:{bulletin.pk}:published",
     )
@@ -434,7 +425,7 @@ def bulletins_remind_unread(*, now: dt.datetime) -> dict:
         if bulletin.published_at + dt.timedelta(days=days) > now:
             continue
         notify(
-            recipients=unit_managers_of(r.unit_id for r in receipts), kind="bulletin.unread", obj=bulletin, at=now,
+            recipients=unit_managers(r.unit_id for r in receipts), kind="bulletin.unread", obj=bulletin, at=now,
             title=_("请阅读公报:%(title)s") % {"title": bulletin.title},
             body=_("本期督导检查公报发布已超过 %(days)s 天,贵单位尚未阅读。") % {"days": days},
             dedupe_key=f"bulletin:{bulletin.pk}:unread",
