@@ -224,7 +224,7 @@ def _repeat_of_manual(*, unit: Unit, item_code: str, title: str, window_start: d
 # --- create ----------------------------------------------------------------------------------
 @transaction.atomic
 def findings_create_for_inspection(*, actor, inspection, failed_answers: list, now: dt.datetime | None = None,
-                                   responsible: Person | None = None) -> list[Finding]:
+                                   managers: list[Person] | None = None) -> list[Finding]:
     """One finding per failed answer, in a fixed number of queries whatever the count.
 
     Severity and category come from the item; the due date is today plus the policy's days for that
@@ -237,7 +237,9 @@ def findings_create_for_inspection(*, actor, inspection, failed_answers: list, n
     today = timezone.localdate(now)
     policy = policy_for(inspection.organization_id, on=today)
     template = inspection.template
-    responsible = responsible or unit_manager_of(inspection.unit)
+    # `managers`: the unit's managers when the caller has looked them up already.
+    managers = unit_managers([inspection.unit_id]) if managers is None else managers
+    responsible = next(iter(managers), None)
     codes = [answer.item.code for answer in failed_answers]
     earlier = _latest_by(
         Finding.objects.filter(

@@ -329,7 +329,7 @@ def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None 
         answer.item = items_by_id[answer.item_id]
     managers = unit_managers([inspection.unit_id])
     findings = findings_create_for_inspection(actor=actor, inspection=inspection, failed_answers=failed, now=now,
-                                              responsible=next(iter(managers), None))
+                                              managers=managers)
     if inspection.follow_up_of_id:
         _close_rectified(actor, inspection, answers)
     record_event(actor=actor, action="inspection.submit", obj=inspection, before=before,
