@@ -3,41 +3,37 @@ and templates ask only these."""
 
 from __future__ import annotations
 
-from dudao.core.scoping import actor_covers
+from dudao.core.scoping import actor_covers, is_active_actor
 
 from .models import ANALYTICS_READERS, EVALUATION_RUNNERS, REVIEW_DECIDERS, REVIEW_READERS
 from .workflow import TRANSITIONS
 
 
-def _active(actor) -> bool:
-    return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active)
-
-
 def can_view_analytics(actor) -> bool:
     """Reads the dashboard and evaluations somewhere (each figure is limited to the actor's scope)."""
-    return _active(actor) and actor.has_role(*ANALYTICS_READERS)
+    return is_active_actor(actor) and actor.has_role(*ANALYTICS_READERS)
 
 
 def can_view_analytics_of(actor, unit) -> bool:
     """Reads the figures of `unit`'s subtree."""
     return (
-        _active(actor) and unit.organization_id == actor.organization_id
+        is_active_actor(actor) and unit.organization_id == actor.organization_id
         and actor_covers(actor, ANALYTICS_READERS, unit.path)
     )
 
 
 def can_run_evaluation(actor) -> bool:
     """Runs (or re-runs) a month's evaluation of the whole organisation: an admin or an ops manager."""
-    return _active(actor) and actor.has_role(*EVALUATION_RUNNERS)
+    return is_active_actor(actor) and actor.has_role(*EVALUATION_RUNNERS)
 
 
 def can_view_review_cases(actor) -> bool:
-    return _active(actor) and actor.has_role(*REVIEW_READERS)
+    return is_active_actor(actor) and actor.has_role(*REVIEW_READERS)
 
 
 def can_view_review_case(actor, case) -> bool:
     return (
-        _active(actor) and case.organization_id == actor.organization_id
+        is_active_actor(actor) and case.organization_id == actor.organization_id
         and actor_covers(actor, REVIEW_READERS, case.unit.path)
         and case.manager_id != actor.pk
     )
@@ -46,7 +42,7 @@ def can_view_review_case(actor, case) -> bool:
 def can_review_case(actor, case) -> bool:
     """Takes part in deciding the case: the superior line or HR in scope; never the reviewed manager."""
     return (
-        _active(actor) and case.organization_id == actor.organization_id
+        is_active_actor(actor) and case.organization_id == actor.organization_id
         and actor_covers(actor, REVIEW_DECIDERS, case.unit.path)
         and case.manager_id != actor.pk
     )

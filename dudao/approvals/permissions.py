@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from dudao.core.scoping import actor_covers
+from dudao.core.scoping import actor_covers, is_active_actor
 
 from .choices import ApprovalStatus
 
 
-def _active(actor) -> bool:
-    return bool(actor and actor.is_authenticated and actor.is_active)
-
-
 def can_request_approval(actor, unit=None) -> bool:
     """Anyone holding a role may ask for approval on behalf of a unit their role covers."""
-    if not _active(actor) or not actor.roles():
+    if not is_active_actor(actor) or not actor.roles():
         return False
     if unit is None:
         return True
@@ -24,7 +20,7 @@ def can_decide_approval(actor, request) -> bool:
     """Only a holder of the current step's role over the requesting unit, never the requester."""
     from .routing import approvers_for
 
-    if not _active(actor) or request.organization_id != actor.organization_id:
+    if not is_active_actor(actor) or request.organization_id != actor.organization_id:
         return False
     if request.status != ApprovalStatus.PENDING or request.requester_id == actor.pk:
         return False

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dudao.core.scoping import EVERYWHERE, OrgScopedModel, OrgScopedQuerySet
+from dudao.core.scoping import EVERYWHERE, OrgScopedModel, OrgScopedQuerySet, is_active_actor
 from dudao.org.choices import Role
 from dudao.policies.choices import Severity
 
@@ -22,7 +22,7 @@ TEMPLATE_EDITORS = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.SUPERVISOR})
 class TemplateQuerySet(OrgScopedQuerySet):
     def visible_to(self, actor, action: str = "view"):
         """Standards are organisation-wide documents: anyone holding a role sees them; editors edit."""
-        if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        if not is_active_actor(actor):
             return self.none()
         paths = actor.scope_paths(self.model.scope_roles_for(action))
         if paths != EVERYWHERE and not paths:

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
+from dudao.core.scoping import is_active_actor
+
 from . import workflow
 from .choices import TemplateStatus
 from .models import TEMPLATE_EDITORS
 
 
-def _active(actor) -> bool:
-    return bool(actor and actor.is_authenticated and actor.is_active)
-
-
 def can_view_templates(actor) -> bool:
     """Standards are organisation-wide: anyone holding a role reads the published ones."""
-    return _active(actor) and bool(actor.roles())
+    return is_active_actor(actor) and bool(actor.roles())
 
 
 def can_manage_templates(actor) -> bool:
     """Editors (admin, ops manager, supervisor) write drafts, publish, revise and retire."""
-    return _active(actor) and actor.has_role(*TEMPLATE_EDITORS)
+    return is_active_actor(actor) and actor.has_role(*TEMPLATE_EDITORS)
 
 
 def _own(actor, template) -> bool:

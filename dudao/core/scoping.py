@@ -42,9 +42,19 @@ def minimal_paths(paths: list[str]) -> list[str]:
     return sorted(kept)
 
 
+def is_active_actor(actor) -> bool:
+    """A signed-in person who is still active (anonymous users and the deactivated are not)."""
+    return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active)
+
+
+def in_org(actor, obj) -> bool:
+    """An active actor and an object of their own organisation."""
+    return is_active_actor(actor) and obj is not None and obj.organization_id == actor.organization_id
+
+
 def actor_covers(actor, roles: frozenset[str] | None, path: str) -> bool:
     """Whether the actor holds one of `roles` on the unit at `path` or one of its ancestors."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if not is_active_actor(actor):
         return False
     paths = actor.scope_paths(roles)
     return paths == EVERYWHERE or any(path.startswith(prefix) for prefix in paths)
@@ -54,7 +64,7 @@ class OrgScopedQuerySet(models.QuerySet):
     """A queryset that knows how to restrict itself to what an actor may see or do."""
 
     def visible_to(self, actor: ScopeActor | None, action: str = "view") -> OrgScopedQuerySet:
-        if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        if not is_active_actor(actor):
             return self.none()
         queryset = self.filter(organization_id=actor.organization_id)
         roles = self.model.scope_roles_for(action)

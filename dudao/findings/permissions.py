@@ -7,19 +7,11 @@ nobody accepts the work of a unit they manage themselves.
 
 from __future__ import annotations
 
-from dudao.core.scoping import actor_covers
+from dudao.core.scoping import actor_covers, in_org, is_active_actor
 
 from .choices import FindingSource
 from .models import FINDING_READERS, RECTIFIERS, REPORTERS, VERIFIERS
 from .workflow import TRANSITIONS
-
-
-def _active(actor) -> bool:
-    return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active)
-
-
-def _in_org(actor, finding) -> bool:
-    return _active(actor) and finding.organization_id == actor.organization_id
 
 
 def manages_unit(actor, finding) -> bool:
@@ -28,7 +20,7 @@ def manages_unit(actor, finding) -> bool:
 
 
 def can_view_finding(actor, finding) -> bool:
-    return _in_org(actor, finding) and (
+    return in_org(actor, finding) and (
         actor_covers(actor, FINDING_READERS, finding.unit.path)
         or actor.pk in {finding.owner_id, finding.responsible_person_id}
     )
@@ -36,14 +28,14 @@ def can_view_finding(actor, finding) -> bool:
 
 def can_rectify_finding(actor, finding) -> bool:
     """Plan, report progress, submit evidence, ask for an extension: the unit's manager in scope."""
-    return _in_org(actor, finding) and actor_covers(actor, RECTIFIERS, finding.unit.path)
+    return in_org(actor, finding) and actor_covers(actor, RECTIFIERS, finding.unit.path)
 
 
 def can_verify_finding(actor, finding) -> bool:
     """Accept or reject, or close by re-inspection: a supervisor (ops manager, admin) in scope who
     does not manage the unit."""
     return (
-        _in_org(actor, finding)
+        in_org(actor, finding)
         and actor_covers(actor, VERIFIERS, finding.unit.path)
         and not manages_unit(actor, finding)
     )
@@ -55,7 +47,7 @@ def can_decide_extension(actor, finding, approver_roles=()) -> bool:
     if can_verify_finding(actor, finding):
         return True
     return (
-        _in_org(actor, finding)
+        in_org(actor, finding)
         and bool(approver_roles)
         and actor_covers(actor, frozenset(approver_roles), finding.unit.path)
         and not manages_unit(actor, finding)
@@ -69,7 +61,7 @@ def can_comment_finding(actor, finding) -> bool:
 def can_create_finding(actor, unit, source: str) -> bool:
     """Supervisors, ops managers, admins and region managers record findings in their scope; a unit's
     manager reports their own unit's problems (self-report)."""
-    if not _active(actor) or unit.organization_id != actor.organization_id:
+    if not is_active_actor(actor) or unit.organization_id != actor.organization_id:
         return False
     roles = REPORTERS | RECTIFIERS if source == FindingSource.SELF_REPORT else REPORTERS
     return actor_covers(actor, roles, unit.path)
@@ -77,17 +69,17 @@ def can_create_finding(actor, unit, source: str) -> bool:
 
 def can_create_findings(actor) -> bool:
     """May record findings by hand somewhere (the navigation and the create button ask this)."""
-    return _active(actor) and actor.has_role(*(REPORTERS | RECTIFIERS))
+    return is_active_actor(actor) and actor.has_role(*(REPORTERS | RECTIFIERS))
 
 
 def can_review_findings(actor) -> bool:
     """Accepts rectification somewhere (the review queue and "awaiting my acceptance" are for them)."""
-    return _active(actor) and actor.has_role(*VERIFIERS)
+    return is_active_actor(actor) and actor.has_role(*VERIFIERS)
 
 
 def can_export_findings(actor) -> bool:
     """Anyone signed in exports what they see (the rows are scoped like the list)."""
-    return _active(actor)
+    return is_active_actor(actor)
 
 
 PREDICATES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dudao.core.scoping import actor_covers
+from dudao.core.scoping import actor_covers, is_active_actor
 from dudao.org.choices import Role
 
 from .choices import EDITABLE_PLAN_STATUSES
@@ -12,9 +12,6 @@ from .models import PLANNERS
 SURPRISE_READERS = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.OPS_MANAGER, Role.SUPERVISOR, Role.REGION_MANAGER})
 
 
-def _active(actor) -> bool:
-    return bool(actor and actor.is_authenticated and actor.is_active)
-
 
 def covers(actor, roles, unit) -> bool:
     """Whether `actor` holds one of `roles` on `unit` or one of its ancestors."""
@@ -23,7 +20,7 @@ def covers(actor, roles, unit) -> bool:
 
 def can_plan(actor) -> bool:
     """May draft plans somewhere (admin, operations manager, supervisor)."""
-    return _active(actor) and actor.has_role(*PLANNERS)
+    return is_active_actor(actor) and actor.has_role(*PLANNERS)
 
 
 def can_create_plan(actor, scope_unit) -> bool:
@@ -36,4 +33,4 @@ def can_edit_plan(actor, plan) -> bool:
 
 
 def can_see_surprise_visits(actor) -> bool:
-    return _active(actor) and actor.has_role(*SURPRISE_READERS)
+    return is_active_actor(actor) and actor.has_role(*SURPRISE_READERS)

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from dudao.core.scoping import actor_covers
+from dudao.core.scoping import actor_covers, in_org, is_active_actor
 
 from .choices import BulletinStatus, ReportStatus
 from .models import READERS, UNIT_MANAGERS, WRITERS
 
 
-def _in_org(actor, obj) -> bool:
-    return bool(actor and actor.is_authenticated and actor.is_active and obj is not None
-                and obj.organization_id == actor.organization_id)
-
-
 def can_draft_report(actor, scope_unit=None) -> bool:
     """Supervisors, operations managers and admins draft reports on the units their role covers."""
     if scope_unit is None:
-        return bool(actor and actor.is_authenticated and actor.is_active and actor.has_role(*WRITERS))
-    return _in_org(actor, scope_unit) and actor_covers(actor, WRITERS, scope_unit.path)
+        return is_active_actor(actor) and actor.has_role(*WRITERS)
+    return in_org(actor, scope_unit) and actor_covers(actor, WRITERS, scope_unit.path)
 
 
 def can_edit_report(actor, report) -> bool:
-    return (report.status == ReportStatus.DRAFT and _in_org(actor, report)
+    return (report.status == ReportStatus.DRAFT and in_org(actor, report)
             and actor_covers(actor, WRITERS, report.scope_unit.path))
 
 
@@ -35,19 +30,19 @@ def can_compile_bulletin(actor, scope_unit=None) -> bool:
 
 
 def can_publish_bulletin(actor, bulletin) -> bool:
-    return (bulletin.status == BulletinStatus.DRAFT and _in_org(actor, bulletin)
+    return (bulletin.status == BulletinStatus.DRAFT and in_org(actor, bulletin)
             and actor_covers(actor, WRITERS, bulletin.scope_unit.path))
 
 
 def can_follow_bulletin_reads(actor, bulletin) -> bool:
     """Who sees which units have read a published bulletin: the readers above its scope."""
-    return (bulletin.status == BulletinStatus.PUBLISHED and _in_org(actor, bulletin)
+    return (bulletin.status == BulletinStatus.PUBLISHED and in_org(actor, bulletin)
             and actor_covers(actor, READERS, bulletin.scope_unit.path))
 
 
 def managed_units_in_scope(actor, bulletin) -> list[int]:
     """Ids of the units in the bulletin's scope that the actor manages (whose receipts they sign)."""
-    if not _in_org(actor, bulletin):
+    if not in_org(actor, bulletin):
         return []
     return [
         a.unit_id for a in actor.role_assignments_cached()
