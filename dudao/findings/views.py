@@ -54,7 +54,7 @@ from .permissions import (
     can_review_findings,
     may_take,
 )
-from .workflow import transition
+from .workflow import TRANSITIONS, transition
 
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 20
@@ -116,14 +116,10 @@ def finding_export(request):
 
 
 # --- one finding -----------------------------------------------------------------------------
-def _approver_roles(finding: Finding) -> tuple:
-    policy = policy_for(finding.organization_id, on=timezone.localdate())
-    return tuple(policy.approvals.roles_for("rectification_extension"))
-
-
 def _detail_context(request, finding: Finding, bound: dict | None = None) -> dict:
     actor = request.user
-    approver_roles = _approver_roles(finding)
+    policy = policy_for(finding.organization_id, on=timezone.localdate())
+    approver_roles = tuple(policy.approvals.roles_for("rectification_extension"))
     may = {
         action: may_take(actor, finding, action, approver_roles=approver_roles)
         for action in ("plan", "progress", "submit", "accept", "reject", "request_extension", "decide_extension",
@@ -144,7 +140,6 @@ def _detail_context(request, finding: Finding, bound: dict | None = None) -> dic
         "comment": NoteForm(prefix="comment", note_label=_("评论")),
     }
     forms.update(bound or {})
-    policy = policy_for(finding.organization_id, on=timezone.localdate())
     evidence_required = policy.findings.evidence_required_for(finding.severity)
     events = list(finding.events.all())
     rejections = [e for e in events if e.kind == FindingEventKind.REJECTED]
@@ -221,9 +216,8 @@ def _step(request, finding: Finding, name: str, form, run, done: str):
 def _fetch_for(request, finding_id: int, action: str) -> Finding:
     """The finding, if the person may take `action` on it now (else 404, or a message if only the
     state stands in the way)."""
-    scope_action = {"plan": "rectify", "progress": "rectify", "submit": "rectify", "request_extension": "rectify",
-                    "accept": "verify", "reject": "verify", "decide_extension": "verify", "comment": "view"}[action]
-    return get_for_actor(Finding.objects.select_related("unit"), request.user, finding_id, action=scope_action)
+    return get_for_actor(Finding.objects.select_related("unit"), request.user, finding_id,
+                         action=TRANSITIONS[action].taken_by)
 
 
 def _upload(actor, unit: Unit, files) -> list:
