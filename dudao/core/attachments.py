@@ -43,6 +43,7 @@ __all__ = [
     "attachment_upload",
     "clean_original_name",
     "content_disposition",
+    "disposition_header",
     "download_filename",
     "file_error",
     "file_too_large",
@@ -351,6 +352,13 @@ def download_filename(attachment: Attachment) -> str:
     return f"{stem or f'attachment-{attachment.pk}'}.{EXTENSIONS.get(attachment.content_type, 'bin')}"
 
 
+def disposition_header(name: str, fallback: str, *, inline: bool = False) -> str:
+    """Content-Disposition for any download: the real (Chinese) name in RFC 5987 form, and an ASCII
+    `fallback` for clients that do not read it."""
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def content_disposition(attachment: Attachment) -> str:
     """`attachment` with an ASCII fallback name and the real one in RFC 5987 form (Chinese names)."""
     filename = download_filename(attachment)
@@ -359,7 +367,7 @@ def content_disposition(attachment: Attachment) -> str:
     ascii_stem = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_stem).strip("._")
     if not re.search(r"[A-Za-z0-9]", ascii_stem):
         ascii_stem = f"attachment-{attachment.pk}"
-    return f"attachment; filename=\"{ascii_stem}.{ext}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return disposition_header(filename, f"{ascii_stem}.{ext}")
 
 
 # --- services --------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,12 +13,6 @@ from openpyxl.utils import get_column_letter
 from dudao.core.spreadsheets import append_row
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-
-
-def attachment_header(name: str, fallback: str, *, inline: bool = False) -> str:
-    """Content-Disposition with the (Chinese) file name and an ASCII fallback for old clients."""
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _local(value):

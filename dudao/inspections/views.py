@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from dudao.checklists.choices import ItemKind
 from dudao.checklists.models import Template
 from dudao.checklists.selectors import published_templates
+from dudao.core.attachments import disposition_header
 from dudao.core.errors import ApplicationError
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
@@ -455,7 +456,7 @@ def inspection_export(request):
     regions = region_names({i.unit for i in rows})
     content = exports.inspections_workbook(rows, regions)
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = exports.attachment_header(
+    response["Content-Disposition"] = disposition_header(
         _("检查记录") + timezone.localdate().strftime("-%Y%m%d") + ".xlsx",
         timezone.localdate().strftime("inspections-%Y%m%d.xlsx"),
     )
@@ -526,7 +527,7 @@ def inspection_pdf(request, inspection_id: int):
     content = pdf.inspection_pdf(detail_context(actor, inspection))
     response = HttpResponse(content, content_type="application/pdf")
     stamp = timezone.localtime(inspection.performed_at).strftime("%Y%m%d")
-    response["Content-Disposition"] = exports.attachment_header(
+    response["Content-Disposition"] = disposition_header(
         f"{inspection.unit.name}-{stamp}.pdf", f"inspection-{inspection.pk}-{stamp}.pdf", inline=True
     )
     return response

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import io
-from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dudao.core.attachments import disposition_header
 from dudao.core.models import Attachment
 from dudao.core.pdf import render_pdf
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE, append_row
@@ -214,7 +214,7 @@ def file_name(title: str, extension: str) -> str:
 def download(body: bytes, content_type: str, *, name: str, fallback: str) -> HttpResponse:
     """A file download with an ASCII fallback name and the real (Chinese) one in RFC 5987 form."""
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    response["Content-Disposition"] = disposition_header(name, fallback)
     response["Cache-Control"] = "private, no-cache"
     return response
 
