@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dudao.core.scoping import is_active_actor
 
-from . import workflow
-from .choices import TemplateStatus
 from .models import TEMPLATE_EDITORS
+from .workflow import TEMPLATE
 
 
 def can_view_templates(actor) -> bool:
@@ -24,17 +23,17 @@ def _own(actor, template) -> bool:
 
 
 def can_edit_template(actor, template) -> bool:
-    return _own(actor, template) and template.status == TemplateStatus.DRAFT
+    return _own(actor, template) and TEMPLATE.editable(template)
 
 
 def can_publish_template(actor, template) -> bool:
-    return _own(actor, template) and workflow.allowed(template, "publish")
+    return _own(actor, template) and TEMPLATE.allowed(template, "publish")
 
 
 def can_retire_template(actor, template) -> bool:
-    return _own(actor, template) and workflow.allowed(template, "retire")
+    return _own(actor, template) and TEMPLATE.allowed(template, "retire")
 
 
 def can_revise_template(actor, template) -> bool:
     """A published or retired version can be revised into the lineage's next draft."""
-    return _own(actor, template) and template.status != TemplateStatus.DRAFT
+    return _own(actor, template) and not TEMPLATE.editable(template)

@@ -23,7 +23,6 @@ from dudao.core.errors import (
     validation_error,
 )
 
-from . import workflow
 from .choices import TemplateStatus
 from .document import json_number, plain_document, template_document
 from .models import Item, Section, Template
@@ -36,6 +35,7 @@ from .validation import (
     clean_item,
     clean_section_title,
 )
+from .workflow import TEMPLATE
 
 TEMPLATE_AUDIT_FIELDS = ["lineage", "version", "name", "description", "status", "published_by", "published_at"]
 ITEM_AUDIT_FIELDS = ["section", "position", "code", "text", "guidance", "kind", "points", "pass_points",
@@ -55,7 +55,7 @@ def _locked(template: Template) -> Template:
 
 def _require_draft(template: Template) -> None:
     """Published and retired versions are frozen: what inspections used must stay as it was."""
-    if template.status != TemplateStatus.DRAFT:
+    if not TEMPLATE.editable(template):
         message = _("%(name)s 第 %(version)s 版已%(status)s,不能修改;请修订生成新的草稿版本") % {
             "name": template.name, "version": template.version, "status": TemplateStatus(template.status).label,
         }
@@ -180,26 +180,18 @@ def template_publish(*, actor, template: Template) -> Template:
     published version is retired (inspections made with it keep it)."""
     _require_editor(actor, template)
     template = _locked(template)
-    step = workflow.check(template, "publish")
+    TEMPLATE.check(template, "publish")
     clean = clean_document(template_document(template))
     check_publishable(clean["sections"])
-    before = snapshot(template, TEMPLATE_AUDIT_FIELDS)
     superseded = list(
         Template.objects.select_for_update()
         .filter(lineage=template.lineage, status=TemplateStatus.PUBLISHED).exclude(pk=template.pk)
     )
     for old in superseded:
-        old_before = snapshot(old, TEMPLATE_AUDIT_FIELDS)
-        old.status = workflow.check(old, "retire").target
-        old.save(update_fields=["status"])
-        record_event(actor=actor, action="template.retire", obj=old, before=old_before,
-                     after={**snapshot(old, TEMPLATE_AUDIT_FIELDS), "superseded_by": template.pk})
-    template.status = step.target
-    template.published_by = actor
-    template.published_at = timezone.now()
-    template.save(update_fields=["status", "published_by", "published_at"])
-    record_event(actor=actor, action="template.publish", obj=template, before=before,
-                 after=snapshot(template, TEMPLATE_AUDIT_FIELDS))
+        TEMPLATE.apply(old, "retire", actor=actor, audit_fields=TEMPLATE_AUDIT_FIELDS,
+                       extra={"superseded_by": template.pk})
+    TEMPLATE.apply(template, "publish", actor=actor, audit_fields=TEMPLATE_AUDIT_FIELDS,
+                   changes={"published_by": actor, "published_at": timezone.now()})
     return template
 
 
@@ -231,12 +223,7 @@ def template_retire(*, actor, template: Template) -> Template:
     """Stop offering a published version for new inspections; past inspections keep it."""
     _require_editor(actor, template)
     template = _locked(template)
-    step = workflow.check(template, "retire")
-    before = snapshot(template, TEMPLATE_AUDIT_FIELDS)
-    template.status = step.target
-    template.save(update_fields=["status"])
-    record_event(actor=actor, action="template.retire", obj=template, before=before,
-                 after=snapshot(template, TEMPLATE_AUDIT_FIELDS))
+    TEMPLATE.apply(template, "retire", actor=actor, audit_fields=TEMPLATE_AUDIT_FIELDS)
     return template
 
 
