@@ -15,6 +15,14 @@ class ItemKind(models.TextChoices):
 SCORABLE_KINDS = frozenset({ItemKind.CHECK, ItemKind.SCORE, ItemKind.NUMBER, ItemKind.CHOICE})
 
 
+class CheckAnswer(models.TextChoices):
+    """The answers a `check` item takes (any scorable item may also be answered `na`)."""
+
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+    NA = "na", _("不适用")
+
+
 class TemplateStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")

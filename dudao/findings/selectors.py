@@ -11,11 +11,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dudao.checklists.choices import CheckAnswer
 from dudao.core.access import NotFoundInScope
 from dudao.core.errors import validation_error
 from dudao.core.models import Attachment
 from dudao.core.scoping import EVERYWHERE, paths_filter
-from dudao.inspections.choices import CheckAnswer
 from dudao.org.choices import LEAF_KINDS, UnitKind
 from dudao.org.models import Person, Unit
 from dudao.policies.choices import Severity

@@ -1,6 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The answers of a check item belong to the standard (checklists); re-exported for this app's callers.
+from dudao.checklists.choices import CheckAnswer as CheckAnswer
+
 
 class InspectionMode(models.TextChoices):
     ON_SITE = "on_site", _("现场")
@@ -14,14 +17,12 @@ class InspectionStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("已签收")
 
 
+# The inspections that count in every figure (coverage, scores, plan completion): submitted ones,
+# signed or not. A draft counts for nothing.
+COUNTING_STATUSES = frozenset({InspectionStatus.SUBMITTED, InspectionStatus.ACKNOWLEDGED})
+
 INSPECTION_STATUS_BADGES = {
     InspectionStatus.DRAFT: "muted",
     InspectionStatus.SUBMITTED: "primary",
     InspectionStatus.ACKNOWLEDGED: "success",
 }
-
-
-class CheckAnswer(models.TextChoices):
-    PASS = "pass", _("合格")
-    FAIL = "fail", _("不合格")
-    NA = "na", _("不适用")

@@ -11,6 +11,7 @@ from dudao.core.scoping import OrgScopedModel
 from dudao.org.choices import Role
 
 from .choices import InspectionMode, InspectionStatus
+from .workflow import INSPECTION
 
 INSPECTION_READERS = frozenset({
     Role.ADMIN, Role.EXECUTIVE, Role.OPS_MANAGER, Role.SUPERVISOR, Role.DEPARTMENT_HEAD,
@@ -96,7 +97,7 @@ class Inspection(OrgScopedModel):
 
     @property
     def is_editable(self) -> bool:
-        return self.status == InspectionStatus.DRAFT
+        return INSPECTION.editable(self)
 
 
 class Answer(models.Model):

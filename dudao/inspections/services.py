@@ -26,10 +26,10 @@ from dudao.org.selectors import unit_managers
 from dudao.policies.registry import policy_for
 
 from . import scoring
-from .choices import InspectionMode, InspectionStatus
+from .choices import COUNTING_STATUSES, InspectionMode
 from .models import INSPECTORS, Answer, Inspection
 from .permissions import can_acknowledge_inspection, can_edit_inspection
-from .workflow import transition
+from .workflow import INSPECTION
 
 INSPECTION_AUDIT_FIELDS = [
     "unit", "template", "visit", "follow_up_of", "mode", "status", "inspector", "client_id", "performed_at",
@@ -83,6 +83,9 @@ def inspection_create(
     now: dt.datetime | None = None,
 ) -> tuple[Inspection, bool]:
     """Start an inspection of `unit` against a published `template`. Returns (inspection, created).
+
+    Made for a planned `visit`, it is linked to the visit, which stays planned: the visit is done
+    when this inspection is submitted (`inspection_submit`), so a draft never counts as a visit made.
 
     With a `client_id` the call is idempotent: the same id and the same request give back the
     inspection made the first time (created False); the same id with a different request is a 409.
@@ -144,10 +147,6 @@ def inspection_create(
         return existing, False
     record_event(actor=actor, action="inspection.create", obj=inspection,
                  after=snapshot(inspection, INSPECTION_AUDIT_FIELDS))
-    if visit is not None:
-        from dudao.planning.services import visit_mark_done
-
-        visit_mark_done(visit=visit, inspection=inspection)
     return inspection, True
 
 
@@ -287,15 +286,16 @@ def _score(inspection: Inspection, items: list[Item], answers: dict[int, Answer]
 
 @transaction.atomic
 def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None = None) -> SubmitResult:
-    """Score by the rule, freeze the answers, create one finding per failed item, ask the unit's
-    manager to sign. Refused, naming the codes, while scorable items are unanswered or a required
-    photo is missing."""
+    """Score by the rule, freeze the answers, create one finding per failed item, mark the planned
+    visit it was made for done, ask the unit's manager to sign. Refused, naming the codes, while
+    scorable items are unanswered or a required photo is missing."""
     from dudao.findings.services import findings_create_for_inspection
+    from dudao.planning.services import visit_mark_done
 
     inspection = Inspection.objects.select_for_update().select_related("template", "unit").get(pk=inspection.pk)
     if inspection.inspector_id != actor.pk:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
-    target = transition(inspection, "submit")
+    INSPECTION.check(inspection, "submit")
     items = scorable_items(inspection)
     answers = {
         a.item_id: a for a in inspection.answers.filter(is_current=True).prefetch_related("attachments")
@@ -315,14 +315,14 @@ def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None 
             parts.append(_("缺少照片:%(codes)s") % {"codes": _("、").join(missing_photos)})
         _refuse("; ".join(parts), {"missing": missing, "missing_photos": missing_photos})
     now = now or timezone.now()
-    before = snapshot(inspection, INSPECTION_AUDIT_FIELDS)
     result = _score(inspection, items, answers, timezone.localdate(inspection.performed_at))
     _store_item_results(answers.values())
-    inspection.status = target
-    inspection.earned_points, inspection.possible_points = result.earned, result.possible
-    inspection.score, inspection.passed, inspection.critical_failed = result.score, result.passed, result.critical_failed
-    inspection.submitted_at = now
-    inspection.save()
+    INSPECTION.apply(inspection, "submit", actor=actor, audit_fields=INSPECTION_AUDIT_FIELDS, changes={
+        "earned_points": result.earned, "possible_points": result.possible, "score": result.score,
+        "passed": result.passed, "critical_failed": result.critical_failed, "submitted_at": now,
+    })
+    if inspection.visit_id is not None:
+        visit_mark_done(visit=inspection.visit, inspection=inspection)
     items_by_id = {i.pk: i for i in items}
     failed = [a for a in answers.values() if a.failed]
     for answer in failed:
@@ -332,8 +332,6 @@ def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None 
                                               managers=managers)
     if inspection.follow_up_of_id:
         _close_rectified(actor, inspection, answers)
-    record_event(actor=actor, action="inspection.submit", obj=inspection, before=before,
-                 after=snapshot(inspection, INSPECTION_AUDIT_FIELDS))
     notify(
         recipients=managers, kind="inspection.submitted", obj=inspection,
         title=_("%(unit)s 的检查已提交,得分 %(score)s,请签收") % {
@@ -372,19 +370,15 @@ def inspection_acknowledge(*, actor, inspection: Inspection, comment: str = "", 
     inspection = Inspection.objects.select_for_update().select_related("unit").get(pk=inspection.pk)
     if not actor_covers(actor, frozenset({Role.UNIT_MANAGER}), inspection.unit.path):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
-    target = transition(inspection, "acknowledge")
+    INSPECTION.check(inspection, "acknowledge")
     if not can_acknowledge_inspection(actor, inspection):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
     if len(comment) > 2000:
         raise validation_error("comment", _("意见不能超过 2000 字"))
-    before = snapshot(inspection, INSPECTION_AUDIT_FIELDS)
-    inspection.status = target
-    inspection.acknowledged_by = actor
-    inspection.acknowledged_at = now or timezone.now()
-    inspection.acknowledgement_comment = comment.strip()
-    inspection.save()
-    record_event(actor=actor, action="inspection.acknowledge", obj=inspection, before=before,
-                 after=snapshot(inspection, INSPECTION_AUDIT_FIELDS))
+    INSPECTION.apply(inspection, "acknowledge", actor=actor, audit_fields=INSPECTION_AUDIT_FIELDS, changes={
+        "acknowledged_by": actor, "acknowledged_at": now or timezone.now(),
+        "acknowledgement_comment": comment.strip(),
+    })
     notify(
         recipients=[inspection.inspector], kind="inspection.acknowledged", obj=inspection,
         title=_("%(unit)s 已签收检查") % {"unit": inspection.unit.name},
@@ -402,7 +396,7 @@ def answer_correct(*, actor, inspection: Inspection, item_code: str, value, note
     inspection = Inspection.objects.select_for_update().select_related("template", "unit").get(pk=inspection.pk)
     if inspection.inspector_id != actor.pk and not actor.has_role(Role.ADMIN, Role.OPS_MANAGER):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
-    if inspection.status == InspectionStatus.DRAFT:
+    if INSPECTION.editable(inspection):
         raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("进行中的检查直接修改答案即可"))
     if not reason.strip():
         raise validation_error("reason", _("请说明更正原因"))
@@ -443,7 +437,7 @@ def inspection_follow_up(*, actor, original: Inspection, mode: str = InspectionM
                          client_id: str = "", performed_at: dt.datetime | None = None) -> tuple[Inspection, bool]:
     """Re-inspect: a new inspection of the same unit and template version carrying only the items the
     original failed."""
-    if original.status == InspectionStatus.DRAFT:
+    if original.status not in COUNTING_STATUSES:
         raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("只能复查已提交的检查"))
     if not original.answers.filter(is_current=True, failed=True).exists():
         raise validation_error("inspection_id", _("原检查没有不合格项,无需复查"))

@@ -1,22 +1,30 @@
-"""The inspection's states and the only transitions between them."""
+"""The life of an inspection: in progress (draft) -> submitted -> acknowledged, and nothing else.
 
-from dudao.core.errors import ApplicationError, ErrorCode
+Services ask `INSPECTION.check(inspection, name)` before changing anything and take the step with
+`INSPECTION.apply`; a step not in this table is refused with INVALID_TRANSITION, naming the
+status. Answers, notes and figures may be edited only while the inspection is in progress
+(`INSPECTION.editable`); after submission a correction is a new answer, not an edit.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from dudao.core.workflow import Transition, Workflow
 
 from .choices import InspectionStatus
 
-TRANSITIONS = {
-    "submit": (InspectionStatus.DRAFT, InspectionStatus.SUBMITTED),
-    "acknowledge": (InspectionStatus.SUBMITTED, InspectionStatus.ACKNOWLEDGED),
-}
+DRAFT, SUBMITTED, ACKNOWLEDGED = InspectionStatus.DRAFT, InspectionStatus.SUBMITTED, InspectionStatus.ACKNOWLEDGED
 
-
-def transition(inspection, action: str) -> str:
-    """Check that `action` is allowed from the inspection's state and return the state it leads to."""
-    source, target = TRANSITIONS[action]
-    if inspection.status != source:
-        raise ApplicationError(
-            ErrorCode.INVALID_TRANSITION,
-            f"cannot {action} an inspection that is {inspection.status}",
-            {"status": inspection.status, "action": action},
-        )
-    return target
+INSPECTION = Workflow(
+    subject=_("检查"),
+    choices=InspectionStatus,
+    event_prefix="inspection",
+    editable_states=[DRAFT],
+    transitions=[
+        Transition("submit", {DRAFT}, SUBMITTED, taken_by="inspect", label=pgettext_lazy("transition", "提交")),
+        Transition("acknowledge", {SUBMITTED}, ACKNOWLEDGED, taken_by="acknowledge",
+                   label=pgettext_lazy("transition", "签收")),
+    ],
+)

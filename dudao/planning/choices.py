@@ -42,6 +42,3 @@ VISIT_STATUS_BADGES = {
     VisitStatus.DONE: "success",
     VisitStatus.CANCELLED: "",
 }
-
-# A plan's visits may be changed, and the plan submitted, only in these states.
-EDITABLE_PLAN_STATUSES = frozenset({PlanStatus.DRAFT, PlanStatus.REJECTED})

@@ -15,7 +15,9 @@ A plan is judged on every period of the rule that overlaps the plan's own period
   plan to all of it. Share rules round up (at least the share); visit rules round half up (a plan
   that covers less than half of a week owes that week nothing, more than half owes the visit).
 - `planned` counts what the plan and the calendar provide, `done` what visits marked done and ad
-  hoc inspections achieved; both are capped at what is required, so the totals read "planned of
+  hoc inspections achieved. A visit is done only when its inspection is submitted (a draft
+  inspection leaves it planned), and an ad hoc inspection counts once submitted: inspections
+  report both through `registry`; both are capped at what is required, so the totals read "planned of
   required". `missing_unit_ids` are the units still lacking planned visits.
 """
 
@@ -36,6 +38,7 @@ from dudao.org.choices import Role
 from dudao.org.models import RoleAssignment, Unit
 from dudao.policies.registry import policy_for
 
+from . import registry
 from .choices import PlanStatus, VisitStatus
 from .periods import ONE_DAY, windows_overlapping
 
@@ -267,9 +270,6 @@ def _local_day(moment: dt.datetime) -> dt.date:
 
 def load_facts(plan, units: list[UnitRef], start: dt.date, end: dt.date) -> tuple[list[VisitFact], list[VisitFact]]:
     """Visits and ad hoc inspections in [start, end] at `units`: (planned, done)."""
-    from dudao.inspections.choices import InspectionStatus
-    from dudao.inspections.models import Inspection
-
     from .models import Visit
 
     unit_ids = [u.id for u in units]
@@ -291,15 +291,9 @@ def load_facts(plan, units: list[UnitRef], start: dt.date, end: dt.date) -> tupl
     tz = timezone.get_current_timezone()
     begin = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     finish = dt.datetime.combine(end + ONE_DAY, dt.time.min, tzinfo=tz)
-    ad_hoc = (
-        Inspection.objects.filter(
-            organization_id=plan.organization_id, unit_id__in=unit_ids, visit__isnull=True,
-            performed_at__gte=begin, performed_at__lt=finish,
-        )
-        .exclude(status=InspectionStatus.DRAFT)
-        .values_list("unit_id", "inspector_id", "performed_at")
-    )
-    for unit_id, inspector_id, performed_at in ad_hoc:
+    for unit_id, inspector_id, performed_at in registry.read(
+        registry.AD_HOC_INSPECTIONS, plan.organization_id, unit_ids, begin, finish
+    ):
         fact = VisitFact(unit_id, inspector_id, _local_day(performed_at))
         planned.append(fact)
         done.append(fact)

@@ -35,6 +35,14 @@ class Plan(OrgScopedModel):
 
     class Meta:
         ordering = ["-period_start", "-id"]
+        # One plan per scope unit, kind and period (services refuse any overlap, naming the first
+        # plan); the database backs the exact cases. Every status holds its slot, a rejected plan too.
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "scope_unit", "kind", "period_start"],
+                                    name="plan_one_per_scope_kind_start"),
+            models.UniqueConstraint(fields=["organization", "scope_unit", "kind", "period_end"],
+                                    name="plan_one_per_scope_kind_end"),
+        ]
         verbose_name = _("督导计划")
         verbose_name_plural = _("督导计划")
 

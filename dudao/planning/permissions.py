@@ -5,8 +5,8 @@ from __future__ import annotations
 from dudao.core.scoping import actor_covers, is_active_actor
 from dudao.org.choices import Role
 
-from .choices import EDITABLE_PLAN_STATUSES
 from .models import PLANNERS
+from .workflow import PLAN
 
 # Who may see surprise (突击) visits before they happen: not the units being visited.
 SURPRISE_READERS = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.OPS_MANAGER, Role.SUPERVISOR, Role.REGION_MANAGER})
@@ -29,7 +29,7 @@ def can_create_plan(actor, scope_unit) -> bool:
 
 def can_edit_plan(actor, plan) -> bool:
     """Visits are added, removed and proposed, and the plan submitted, while it is a draft (or returned)."""
-    return plan.status in EDITABLE_PLAN_STATUSES and covers(actor, PLANNERS, plan.scope_unit)
+    return PLAN.editable(plan) and covers(actor, PLANNERS, plan.scope_unit)
 
 
 def can_see_surprise_visits(actor) -> bool:

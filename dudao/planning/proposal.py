@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.org.models import RoleAssignment
 from dudao.policies.registry import policy_for
 
+from . import registry
 from .choices import VisitMode
 from .coverage import (
     RuleCoverage,
@@ -107,30 +107,13 @@ class Proposal:
 
 def unit_needs(organization_id: int, units: list[UnitRef], today: dt.date) -> dict[int, UnitNeed]:
     """Open/overdue findings and recent scores per unit, in two queries whatever the number of units."""
-    from dudao.findings.choices import FindingStatus
-    from dudao.findings.models import Finding
-    from dudao.inspections.choices import InspectionStatus
-    from dudao.inspections.models import Inspection
-
     needs = {u.id: UnitNeed(u) for u in units}
     ids = list(needs)
-    for unit_id, open_count, overdue_count in (
-        Finding.objects.filter(organization_id=organization_id, unit_id__in=ids)
-        .exclude(status=FindingStatus.CLOSED)
-        .values("unit_id")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
-        .values_list("unit_id", "open", "overdue")
-    ):
+    for unit_id, open_count, overdue_count in registry.read(registry.OPEN_FINDINGS, organization_id, ids, today):
         needs[unit_id].open_findings, needs[unit_id].overdue_findings = open_count, overdue_count
     since = timezone.now() - dt.timedelta(days=SCORE_WINDOW_DAYS)
     scores: dict[int, list[Decimal]] = defaultdict(list)
-    for unit_id, score, performed_at in (
-        Inspection.objects.filter(organization_id=organization_id, unit_id__in=ids, performed_at__gte=since,
-                                  score__isnull=False)
-        .exclude(status=InspectionStatus.DRAFT)
-        .order_by("unit_id", "-performed_at")
-        .values_list("unit_id", "score", "performed_at")
-    ):
+    for unit_id, score, performed_at in registry.read(registry.RECENT_SCORES, organization_id, ids, since):
         need = needs[unit_id]
         if need.last_inspected is None:
             need.last_inspected = timezone.localdate(performed_at)

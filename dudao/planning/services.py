@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ from .choices import PlanKind, PlanStatus, VisitMode, VisitStatus
 from .coverage import plan_coverage
 from .models import PLANNERS, Plan, Visit
 from .permissions import can_create_plan, can_edit_plan
-from .workflow import plan_transition, visit_transition
+from .workflow import PLAN, VISIT
 
 PLAN_AUDIT_FIELDS = ["title", "kind", "period_start", "period_end", "scope_unit", "focus", "methods", "status",
                      "approval_id", "submitted_at", "published_at"]
@@ -46,12 +46,48 @@ def _methods(methods) -> list[str]:
 
 
 # --- plans -------------------------------------------------------------------------------------
+def plan_in_slot(plan: Plan) -> Plan | None:
+    """The plan that already holds `plan`'s slot, if any: same organisation, scope unit and kind, with a
+    period overlapping its own. Every status holds the slot, a rejected plan too (it goes back to the
+    planner to be reworked and resubmitted; it is not given up)."""
+    return (
+        Plan.objects.filter(
+            organization_id=plan.organization_id, scope_unit_id=plan.scope_unit_id, kind=plan.kind,
+            period_start__lte=plan.period_end, period_end__gte=plan.period_start,
+        )
+        .exclude(pk=plan.pk)
+        .order_by("period_start", "id")
+        .first()
+    )
+
+
+def _refuse_taken_slot(plan: Plan) -> None:
+    """One plan per scope, kind and period: a second is refused, naming the first."""
+    first = plan_in_slot(plan)
+    if first is None:
+        return
+    message = _(
+        "%(scope)s 在 %(start)s 至 %(end)s 已有%(kind)s计划“%(title)s”(编号 %(id)s,%(status)s),"
+        "同一范围、同一类型、同一期间只能有一份计划"
+    ) % {
+        "scope": plan.scope_unit.name, "start": first.period_start.isoformat(), "end": first.period_end.isoformat(),
+        "kind": first.get_kind_display(), "title": first.title, "id": first.pk, "status": first.get_status_display(),
+    }
+    raise ApplicationError(ErrorCode.VALIDATION, message, {
+        "fields": {"period_start": [message]},
+        "existing_plan": {"id": first.pk, "title": first.title, "status": first.status,
+                          "period_start": first.period_start.isoformat(), "period_end": first.period_end.isoformat(),
+                          "url": first.get_absolute_url()},
+    })
+
+
 @transaction.atomic
 def plan_create(
     *, actor, title: str, kind: str, period_start: dt.date, period_end: dt.date, scope_unit, focus: str = "",
     methods: Sequence[str] = (),
 ) -> Plan:
-    """A draft plan for `scope_unit`'s subtree over [period_start, period_end]."""
+    """A draft plan for `scope_unit`'s subtree over [period_start, period_end]; refused, naming it,
+    when a plan of the same kind for the same scope unit already covers part of that period."""
     require_permission(can_create_plan(actor, scope_unit))
     if kind not in PlanKind.values:
         raise validation_error("kind", _("计划类型必须是年度、季度、月度或周"))
@@ -66,8 +102,15 @@ def plan_create(
     )
     if not plan.title:
         raise validation_error("title", _("必须填写标题"))
-    full_clean_or_refuse(plan)
-    plan.save()
+    _refuse_taken_slot(plan)
+    full_clean_or_refuse(plan, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError:
+        # Another request took the slot between the check and the insert: name its plan.
+        _refuse_taken_slot(plan)
+        raise
     record_event(actor=actor, action="plan.create", obj=plan, after=snapshot(plan, PLAN_AUDIT_FIELDS))
     get_for_actor(Plan, actor, plan.pk, action="manage")
     return plan
@@ -75,7 +118,7 @@ def plan_create(
 
 def _locked_editable(actor, plan) -> Plan:
     plan = get_for_actor(Plan.objects.select_related("scope_unit"), actor, plan.pk, action="manage", for_update=True)
-    if plan.status not in {PlanStatus.DRAFT, PlanStatus.REJECTED}:
+    if not PLAN.editable(plan):
         raise ApplicationError(
             ErrorCode.INVALID_TRANSITION, _("计划已提交或已发布,不能再修改走访"),
             {"status": plan.status, "action": "edit"},
@@ -175,12 +218,11 @@ def plan_submit(*, actor, plan: Plan, now: dt.datetime | None = None) -> Plan:
     from dudao.approvals.services import approval_request_create
 
     plan = _locked_editable(actor, plan)
-    before = snapshot(plan, PLAN_AUDIT_FIELDS)
+    PLAN.check(plan, "submit")
     visit_count = plan.visits.exclude(status=VisitStatus.CANCELLED).count()
     if not visit_count:
         raise validation_error("visits", _("计划中还没有走访,不能提交"))
     now = now or timezone.now()
-    plan.status = plan_transition(plan, "submit")
     broken = [rule for rule in plan_coverage(plan) if not rule.satisfied]
     approval = approval_request_create(
         actor=actor, kind="plan", title=plan.title, unit=plan.scope_unit, subject=plan, now=now,
@@ -190,9 +232,8 @@ def plan_submit(*, actor, plan: Plan, now: dt.datetime | None = None) -> Plan:
             "problems": [problem for rule in broken for problem in rule.problems],
         },
     )
-    plan.approval_id, plan.submitted_at = approval.pk, now
-    plan.save(update_fields=["status", "approval_id", "submitted_at"])
-    record_event(actor=actor, action="plan.submit", obj=plan, before=before, after=snapshot(plan, PLAN_AUDIT_FIELDS))
+    PLAN.apply(plan, "submit", actor=actor, audit_fields=PLAN_AUDIT_FIELDS,
+               changes={"approval_id": approval.pk, "submitted_at": now})
     return plan
 
 
@@ -209,13 +250,9 @@ def plan_approval_outcome(request, outcome: str) -> None:
         return  # a request the plan no longer waits for (superseded by a later submission)
     decided = max((s for s in request.steps.all() if s.decided_at), key=lambda s: s.decided_at)
     actor = decided.decided_by
-    before = snapshot(plan, PLAN_AUDIT_FIELDS)
     if outcome == "approved":
-        plan.status = plan_transition(plan, "publish")
-        plan.published_at = decided.decided_at
-        plan.save(update_fields=["status", "published_at"])
-        record_event(actor=actor, action="plan.publish", obj=plan, before=before,
-                     after=snapshot(plan, PLAN_AUDIT_FIELDS), at=decided.decided_at)
+        PLAN.apply(plan, "publish", actor=actor, audit_fields=PLAN_AUDIT_FIELDS,
+                   changes={"published_at": decided.decided_at}, at=decided.decided_at)
         supervisors = {v.supervisor_id: v.supervisor for v in plan.visits.select_related("supervisor")}
         notify(
             recipients=supervisors.values(), kind="plan.published",
@@ -225,29 +262,26 @@ def plan_approval_outcome(request, outcome: str) -> None:
             dedupe_key=f"plan:{plan.pk}:published:{request.pk}", at=decided.decided_at,
         )
     else:
-        plan.status = plan_transition(plan, "reject")
-        plan.save(update_fields=["status"])
-        record_event(actor=actor, action="plan.reject", obj=plan, before=before,
-                     after={**snapshot(plan, PLAN_AUDIT_FIELDS), "comment": decided.comment}, at=decided.decided_at)
+        PLAN.apply(plan, "reject", actor=actor, audit_fields=PLAN_AUDIT_FIELDS, extra={"comment": decided.comment},
+                   at=decided.decided_at)
 
 
 # --- visits ------------------------------------------------------------------------------------
 @transaction.atomic
-def visit_mark_done(*, visit: Visit, inspection) -> Visit:
-    """The inspection made for `visit` marks it done as of the inspection's time; again, nothing changes."""
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+def visit_mark_done(*, inspection, visit: Visit | None = None) -> Visit:
+    """The submitted inspection made for `visit` (by default the inspection's own visit) marks it done
+    as of the inspection's time; again, nothing changes. Inspections call it inside the submitting
+    transaction: a visit is done only when its inspection is submitted, never by a draft."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk if visit is not None else inspection.visit_id)
     if visit.status == VisitStatus.DONE:
         return visit
     if inspection.organization_id != visit.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
     if inspection.unit_id != visit.unit_id:
         raise validation_error("visit_id", _("检查的机构与计划走访的机构不一致"))
-    before = snapshot(visit, VISIT_AUDIT_FIELDS)
-    visit.status = visit_transition(visit, "done")
-    visit.done_at = inspection.performed_at
-    visit.save(update_fields=["status", "done_at"])
-    record_event(
-        actor=inspection.inspector, action="visit.done", obj=visit, before=before,
-        after={**snapshot(visit, VISIT_AUDIT_FIELDS), "inspection_id": inspection.pk},
-    )
+    if inspection.is_editable:
+        raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("检查尚未提交,计划走访不能标记为已巡"),
+                               {"status": visit.status, "action": "done"})
+    VISIT.apply(visit, "done", actor=inspection.inspector, audit_fields=VISIT_AUDIT_FIELDS,
+                changes={"done_at": inspection.performed_at}, extra={"inspection_id": inspection.pk})
     return visit

@@ -300,7 +300,7 @@ def test_a_submitted_plan_cannot_be_proposed_or_changed(live_world, api_for):
 def test_lists_cost_a_fixed_number_of_queries(world, client):
     plan = make_plan(world)
     for n in range(7):
-        make_plan(world, title=f"计划{n}")
+        make_plan(world, title=f"计划{n}", start=monday(2 + n))
     add_visits(world, plan, [(key, "supervisor", plan.period_start + dt.timedelta(days=day))
                              for key in ("store1", "store2") for day in range(4)])
     client.force_login(world.people["supervisor"])

@@ -212,10 +212,11 @@ def test_done_counts_visits_marked_done_and_ad_hoc_inspections(world):
 
 def test_published_plans_count_toward_another_plans_coverage_and_drafts_do_not(world):
     start = monday()
-    published = make_plan(world, title="已发布")
-    add_visits(world, published, [("store1", "supervisor", start)])
-    publish(world, published)
-    draft = make_plan(world, title="另一草稿")
+    # Other plans of the week (one plan per scope, kind and period): the whole company's, and a monthly draft.
+    published = make_plan(world, actor="admin", scope="root", title="已发布")
+    add_visits(world, published, [("store1", "supervisor", start)], actor="admin")
+    publish(world, published, actor="admin")
+    draft = make_plan(world, kind="month", end=start + dt.timedelta(days=27), title="另一草稿")
     add_visits(world, draft, [("store2", "supervisor", start)])
     mine = make_plan(world, title="本计划")
     result = plan_coverage(mine)[0]

@@ -340,10 +340,14 @@ def test_calendar_costs_a_fixed_number_of_queries(world, client):
     start = monday(0)
     url = reverse("planning:calendar") + f"?month={start:%Y-%m}"
     counts = []
-    for title, rows in (("一", [("store1", 0)]), ("二", [("store1", 1), ("store2", 2), ("store2", 3), ("store1", 4)])):
-        plan = make_plan(world, start=start, title=title)
-        add_visits(world, plan, [(key, "supervisor", start + dt.timedelta(days=d)) for key, d in rows])
-        publish(world, plan)
+    # One plan per scope, kind and period: the second week plan is the whole company's.
+    for title, scope, planner, rows in (
+        ("一", "east", "supervisor", [("store1", 0)]),
+        ("二", "root", "admin", [("store1", 1), ("store2", 2), ("store2", 3), ("store1", 4)]),
+    ):
+        plan = make_plan(world, actor=planner, scope=scope, start=start, title=title)
+        add_visits(world, plan, [(key, "supervisor", start + dt.timedelta(days=d)) for key, d in rows], actor=planner)
+        publish(world, plan, actor=planner)
         with CaptureQueriesContext(connection) as ctx:
             text = client.get(url).content.decode()
         assert text.count('class="visit-unit"') == (1 if title == "一" else 5)
