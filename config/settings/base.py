@@ -93,7 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dudao.core.context_processors.navigation",
+                "config.navigation.navigation",
                 "dudao.notifications.context_processors.inbox",
             ],
         },
