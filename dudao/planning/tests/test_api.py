@@ -297,6 +297,21 @@ def test_a_submitted_plan_cannot_be_proposed_or_changed(live_world, api_for):
     assert plan_state(world) == before
 
 
+def test_a_second_plan_for_the_slot_is_422_naming_the_first(live_world, api_for):
+    api = api_for(live_world.person("supervisor"))
+    start = monday()
+    payload = {"title": "华东区下周计划", "kind": "week", "period_start": start.isoformat(),
+               "period_end": (start + dt.timedelta(days=6)).isoformat(), "scope_unit_id": live_world.units["east"].pk}
+    first = api.post("/api/v1/plans", json=payload)
+    assert first.status_code == 201
+    second = api.post("/api/v1/plans", json={**payload, "title": "又一份"})
+    assert second.status_code == 422
+    body = second.json()
+    assert body["code"] == "validation_error" and "华东区下周计划" in body["message"]
+    assert body["detail"]["existing_plan"]["id"] == first.json()["id"]
+    assert Plan.objects.filter(title="又一份").count() == 0
+
+
 def test_lists_cost_a_fixed_number_of_queries(world, client):
     plan = make_plan(world)
     for n in range(7):

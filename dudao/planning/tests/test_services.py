@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dudao.approvals.choices import ApprovalStatus
@@ -123,6 +124,54 @@ def test_a_visit_is_removed_from_a_draft_only(world):
         services.plan_visit_remove(actor=world.person("supervisor"), visit=second)
     assert refused.value.code == ErrorCode.INVALID_TRANSITION
     assert plan_state(plan) == before
+
+
+# --- one plan per scope, kind and period ---------------------------------------------------------------
+def test_a_second_plan_for_the_same_scope_kind_and_period_is_refused_naming_the_first(world):
+    first = make_plan(world, title="华东区第一份周计划")
+    before = (Plan.objects.count(), AuditEvent.objects.count())
+    # The same week, and a week that overlaps it by four days.
+    for start in (first.period_start, first.period_start + dt.timedelta(days=3)):
+        with pytest.raises(ApplicationError) as refused:
+            make_plan(world, start=start, title="重复的周计划")
+        assert refused.value.code == ErrorCode.VALIDATION
+        assert "华东区第一份周计划" in refused.value.message and str(first.pk) in refused.value.message
+        assert "草稿" in refused.value.message  # its status
+        assert "period_start" in refused.value.detail["fields"]
+        existing = refused.value.detail["existing_plan"]
+        assert (existing["id"], existing["title"], existing["status"]) == (first.pk, "华东区第一份周计划", "draft")
+        assert existing["url"] == first.get_absolute_url()
+        assert (Plan.objects.count(), AuditEvent.objects.count()) == before
+    # Another period, kind or scope is another slot.
+    make_plan(world, start=first.period_start + dt.timedelta(days=7), title="下周")
+    make_plan(world, kind="month", end=first.period_start + dt.timedelta(days=27), title="月计划")
+    make_plan(world, actor="admin", scope="root", title="全公司周计划")
+    assert Plan.objects.count() == before[0] + 3
+
+
+def test_a_rejected_plan_still_holds_its_slot(world):
+    plan = make_plan(world)
+    add_visits(world, plan, [("store1", "supervisor", plan.period_start)])
+    plan = services.plan_submit(actor=world.person("supervisor"), plan=plan)
+    approval_decide(actor=world.person("executive"), approval=ApprovalRequest.objects.get(pk=plan.approval_id),
+                    decision="reject", comment="重做")
+    assert Plan.objects.get(pk=plan.pk).status == PlanStatus.REJECTED
+    count = Plan.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        make_plan(world, title="另起一份")
+    assert refused.value.detail["existing_plan"] == {**refused.value.detail["existing_plan"], "id": plan.pk,
+                                                     "status": "rejected"}
+    assert Plan.objects.count() == count
+
+
+def test_the_database_holds_one_plan_per_scope_kind_and_period(world):
+    first = make_plan(world)
+    for start, end in ((first.period_start, first.period_end + dt.timedelta(days=1)),
+                       (first.period_start - dt.timedelta(days=1), first.period_end)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Plan.objects.create(organization=world.org, title="绕过服务", kind=first.kind, period_start=start,
+                                period_end=end, scope_unit=first.scope_unit, created_by=first.created_by)
+    assert Plan.objects.count() == 1
 
 
 # --- submission and approval ----------------------------------------------------------------------------
