@@ -65,10 +65,13 @@ class Data:
             closed_by=world.people["supervisor"] if closed else None, repeat=repeat,
         )
 
+    # One plan per scope, kind and period: each status's plan for the year is of its own kind.
+    KINDS = {"published": "year", "draft": "quarter", "submitted": "month", "rejected": "week"}
+
     def plan(self, status: str = "published") -> Plan:
         if status not in self._plans:
             self._plans[status] = Plan.objects.create(
-                organization=self.world.org, title=f"计划 {status}", kind="month", period_start=d("2025-01-01"),
+                organization=self.world.org, title=f"计划 {status}", kind=self.KINDS[status], period_start=d("2025-01-01"),
                 period_end=d("2025-12-31"), scope_unit=self.world.units["root"], status=status,
                 created_by=self.world.people["admin"],
             )
