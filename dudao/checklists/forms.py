@@ -33,8 +33,14 @@ class ItemForm(forms.Form):
         label=_("合格分"), required=False, help_text=_("低于此分为不合格;留空即为满分"),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
-    min = forms.CharField(label=_("最小值"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    max = forms.CharField(label=_("最大值"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    min = forms.CharField(
+        label=_("最小值"), required=False, help_text=_("只填最小值即为 ≥ 最小值"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    max = forms.CharField(
+        label=_("最大值"), required=False, help_text=_("只填最大值即为 ≤ 最大值;至少填一个"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     options = forms.CharField(
         label=_("选项"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("每行一个选项:标签:分值,不合格的选项末尾加 :fails,例如 差:0:fails"),

@@ -127,3 +127,25 @@ class Item(models.Model):
     @property
     def effective_pass_points(self) -> Decimal:
         return self.pass_points if self.pass_points is not None else self.points
+
+    @property
+    def bound_text(self) -> str:
+        """A number item's accepted range as people read it: "90 – 100", "≥ 95" or "≤ 5"."""
+        return bound_text(self.min_value, self.max_value)
+
+
+def _plain(value) -> str:
+    text = format(Decimal(str(value)).normalize(), "f")
+    return "0" if text == "-0" else text
+
+
+def bound_text(low, high) -> str:
+    """The range a measured value must lie in, either side optional (a missing bound is unbounded):
+    "90 – 100", "≥ 95", "≤ 5"; "" when there is no bound at all."""
+    if low is not None and high is not None:
+        return f"{_plain(low)} – {_plain(high)}"
+    if low is not None:
+        return f"≥ {_plain(low)}"
+    if high is not None:
+        return f"≤ {_plain(high)}"
+    return ""

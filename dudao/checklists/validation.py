@@ -212,12 +212,13 @@ def _check_item(raw: Any, *, at: str, problems: Problems, taken: dict[str, str],
     elif kind == ItemKind.NUMBER:
         if points is not None and points < 0:
             bad("points", _("数值项的分值不能为负数"))
-        if low is None and f"{at}min" not in problems.fields:
-            bad("min", _("数值项必须设定最小值"))
-        if high is None and f"{at}max" not in problems.fields:
-            bad("max", _("数值项必须设定最大值"))
+        # One bound is enough ("在线仪表达标率 >= 95%": min 95, no max); with neither the item
+        # could not be judged, so it is refused.
+        unreadable = f"{at}min" in problems.fields or f"{at}max" in problems.fields
+        if low is None and high is None and not unreadable:
+            bad("min", _("数值项至少要设定最小值或最大值(只设最小值即不低于该值,只设最大值即不高于该值)"))
         if low is not None and high is not None and low > high:
-            bad("min", _("最小值不能大于最大值"))
+            bad("min", _("最小值 %(min)s 不能大于最大值 %(max)s") % {"min": _plain(low), "max": _plain(high)})
     elif kind == ItemKind.CHOICE:
         options = _check_options(raw_options, at=at, bad=bad)
         if options:

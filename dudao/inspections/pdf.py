@@ -47,7 +47,7 @@ def _embed_photos(row) -> None:
 
 
 def inspection_pdf(context: dict) -> bytes:
-    """Render the detail context (views.detail_context) as a PDF."""
+    """Render the detail context (screens.detail_context) as a PDF."""
     for section in context["sheet"]:
         for row in section.rows:
             _embed_photos(row)

@@ -8,6 +8,7 @@ Per item kind:
 - check: "pass" earns `points`, "fail" earns 0 and fails;
 - score: a number 0..points earns itself; below `pass_points` (default `points`) it fails;
 - number: a measured value earns `points` inside [min, max] (inclusive), outside it earns 0 and fails;
+  either bound may be missing and is then unbounded on its side (min 95 alone: ">= 95");
 - choice: the chosen option (by label or index) earns its points; its `fails` flag fails the item;
   possible is the best option's points;
 - text, photo: evidence only, never scored, never failed.
@@ -100,6 +101,14 @@ def normalise(item, value):
     raise AnswerInvalid(_("未知的检查项类型"))
 
 
+def within_bounds(measured: Decimal, low, high) -> bool:
+    """Whether a measured value lies in [low, high], both inclusive; a missing bound is unbounded on
+    its side (min 95 and no max reads "≥ 95")."""
+    if low is not None and measured < Decimal(low):
+        return False
+    return high is None or measured <= Decimal(high)
+
+
 def score_item(item, value) -> ItemResult:
     """Score one (already normalised) answer."""
     if not item.is_scorable:
@@ -114,8 +123,7 @@ def score_item(item, value) -> ItemResult:
         earned = Decimal(value)
         return ItemResult(earned, points, earned < Decimal(item.effective_pass_points), False)
     if item.kind == ItemKind.NUMBER:
-        measured = Decimal(value)
-        inside = Decimal(item.min_value) <= measured <= Decimal(item.max_value)
+        inside = within_bounds(Decimal(value), item.min_value, item.max_value)
         return ItemResult(points if inside else ZERO, points, not inside, False)
     if item.kind == ItemKind.CHOICE:
         _index, option = choose_option(item, value)

@@ -128,6 +128,35 @@ class TestTemplateCreateMatrix(ApiObjectMatrix):
         assert response.status_code == 201, response.text
         assert Template.objects.get(pk=response.json()["id"]).organization_id == self.world.other_org.pk
 
+    def test_number_items_with_one_bound_round_trip(self):
+        items = [
+            {"code": "ON01", "text": "在线仪表达标率(%)", "kind": "number", "points": 10, "min": 95},
+            {"code": "ON02", "text": "出水氨氮(mg/L)", "kind": "number", "points": 10, "min": None, "max": 5.5},
+        ]
+        client = self.clients["supervisor"]
+        created = client.post("/api/v1/templates", json={"name": "水厂检查表", "sections": [
+            {"title": "在线监测", "items": items}]})
+        assert created.status_code == 201, created.text
+        template_id = created.json()["id"]
+        published_ = client.post(f"/api/v1/templates/{template_id}/publish")
+        assert published_.status_code == 200, published_.text
+        fetched = client.get(f"/api/v1/templates/{template_id}").json()["sections"][0]["items"]
+        assert [(i["code"], i["min"], i["max"]) for i in fetched] == [("ON01", 95, None), ("ON02", None, 5.5)]
+        # What was fetched is accepted again as it is.
+        again = client.post("/api/v1/templates", json={"name": "水厂检查表(副本)", "sections": [
+            {"title": "在线监测", "items": [{k: v for k, v in i.items() if k != "id"} for i in fetched]}]})
+        assert again.status_code == 201, again.text
+        assert template_document(Template.objects.get(pk=again.json()["id"]))["sections"] == \
+            template_document(Template.objects.get(pk=template_id))["sections"]
+
+    def test_a_number_item_without_bounds_is_422_naming_it_and_creates_nothing(self):
+        before = counts()
+        response = self.clients["supervisor"].post("/api/v1/templates", json={"name": "水厂检查表", "sections": [
+            {"title": "在线监测", "items": [{"code": "ON01", "text": "在线仪表达标率", "kind": "number", "points": 10}]}]})
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"]["item_code"] == "ON01" and "ON01" in response.json()["message"]
+        assert counts() == before
+
     def test_invalid_template_is_422_naming_the_item_and_creates_nothing(self):
         data = sections()
         data[0]["items"][2]["options"] = []
@@ -175,7 +204,7 @@ class TestTemplateUpdateMatrix(_TemplateWrite, ApiObjectMatrix):
         template = draft(self.world)
         before = state(template)
         data = sections()
-        data[0]["items"][1]["min"] = None
+        data[0]["items"][1].update(min=None, max=None)
         response = self.clients["supervisor"].put(f"/api/v1/templates/{template.pk}", json={"sections": data})
         assert response.status_code == 422
         assert "sections.0.items.1.min" in response.json()["detail"]["fields"]

@@ -172,3 +172,43 @@ def test_document_helpers_round_trip_in_memory(world):
     assert document_from_json(document_to_json(document)) == document
     assert read_upload("t.xlsx", document_to_xlsx(document)) is not None
     assert Template.objects.count() == 1
+
+
+# --- number items with one bound ---------------------------------------------------------------
+ONE_SIDED = [{"title": "在线监测", "items": [
+    {"code": "ON01", "text": "在线仪表达标率(%)", "kind": "number", "points": 10, "min": 95},
+    {"code": "ON02", "text": "出水氨氮(mg/L)", "kind": "number", "points": 10, "max": 5},
+    {"code": "ON03", "text": "出水 pH", "kind": "number", "points": 5, "min": 6, "max": 9},
+]}]
+
+
+@pytest.mark.parametrize("file_format", ["json", "xlsx"])
+def test_one_sided_number_items_survive_export_and_import(world, file_format):
+    original = services.template_create(actor=world.people["admin"], name="水厂检查表", sections=ONE_SIDED)
+    content, _type, filename = export_file(original, file_format)
+    imported = import_file(world, filename, content)
+    items = template_document(imported)["sections"][0]["items"]
+    assert [(i["code"], i["min"], i["max"]) for i in items] == [("ON01", 95, None), ("ON02", None, 5), ("ON03", 6, 9)]
+    assert template_document(imported) == template_document(original)
+
+
+def test_the_workbook_leaves_a_missing_bound_blank(world):
+    template = services.template_create(actor=world.people["admin"], name="水厂检查表", sections=ONE_SIDED)
+    rows = list(load_workbook(io.BytesIO(export_file(template, "xlsx")[0])).active.iter_rows(values_only=True))
+    bounds = {row[1]: row[7:9] for row in rows[4:]}
+    assert bounds == {"ON01": (95, None), "ON02": (None, 5), "ON03": (6, 9)}
+
+
+def test_a_hand_made_workbook_with_one_bound_imports_and_one_without_is_refused(world):
+    template = import_file(world, "水厂.xlsx", workbook(
+        ["在线监测", "ON01", "在线仪表达标率", None, "数值", 10, None, 95, None],
+        [None, "ON02", "出水氨氮", None, "数值", 10, None, None, 5],
+    ))
+    items = template_document(template)["sections"][0]["items"]
+    assert [(i["min"], i["max"]) for i in items] == [(95, None), (None, 5)]
+    before = counts()
+    with pytest.raises(ApplicationError) as refused:
+        import_file(world, "水厂.xlsx", workbook(["在线监测", "ON09", "在线仪表达标率", None, "数值", 10]))
+    assert refused.value.detail["row"] == 5
+    assert "第 5 行" in refused.value.message and "ON09" in refused.value.message
+    assert counts() == before

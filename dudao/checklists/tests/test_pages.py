@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -275,6 +276,37 @@ def test_item_refusals_show_next_to_their_fields_and_change_nothing(client, worl
     form = next(s["add_form"] for s in response.context["sections"] if s["section"].pk == section.pk)
     assert set(form.errors) == {"code", "min"}
     assert "B01" in form.errors["code"][0]
+    assert state(template) == before
+
+
+def test_the_builder_adds_number_items_with_one_bound_and_refuses_one_without(client, world):
+    template = draft(world)
+    section = Section.objects.filter(template=template).order_by("position").first()
+    client.force_login(world.people["supervisor"])
+    p = f"add-{section.pk}"
+
+    def add(code, **bounds):
+        return builder(client, template, {"op": "item-add", "section": section.pk, f"{p}-code": code,
+                                          f"{p}-text": "在线仪表达标率(%)", f"{p}-kind": "number", f"{p}-points": "5",
+                                          f"{p}-severity": "medium", **{f"{p}-{k}": v for k, v in bounds.items()}})
+
+    assert add("ON01", min="95", max="").status_code == 302
+    assert add("ON02", min="", max="-18").status_code == 302
+    items = {i.code: i for i in Item.objects.filter(template=template, code__startswith="ON")}
+    assert (items["ON01"].min_value, items["ON01"].max_value) == (95, None)
+    assert (items["ON02"].min_value, items["ON02"].max_value) == (None, -18)
+    text = builder(client, template).content.decode()
+    assert "合格范围 ≥ 95" in text and "合格范围 ≤ -18" in text and "合格范围 0 – 5" in text
+    # The edit form shows the missing bound blank and saves it unchanged.
+    edit = builder(client, template, edit=items["ON01"].pk).content.decode()
+    inputs = dict(re.findall(rf'<input type="text" name="item-{items["ON01"].pk}-(min|max)"([^>]*)>', edit))
+    assert 'value="95"' in inputs["min"] and "value=" not in inputs["max"]
+
+    before = state(template)
+    response = add("ON03", min="", max="")
+    assert response.status_code == 422
+    form = next(s["add_form"] for s in response.context["sections"] if s["section"].pk == section.pk)
+    assert set(form.errors) == {"min"} and "最小值或最大值" in form.errors["min"][0]
     assert state(template) == before
 
 

@@ -33,9 +33,10 @@ def option_label(label):
     return change
 
 
-def drop(s, i, key):
+def drop(s, i, *keys):
     def change(data):
-        item(data, s, i).pop(key)
+        for key in keys:
+            item(data, s, i).pop(key)
     return change
 
 
@@ -50,9 +51,10 @@ REFUSALS = [
     ("choice option without label", option_label(""), "sections.0.items.2.options.0.label", "A03"),
     ("choice option label with |", option_label("好|坏"), "sections.0.items.2.options.0.label", "A03"),
     ("choice with duplicate labels", option_label("未留样"), "sections.0.items.2.options.1.label", "A03"),
-    ("number without min", setter(0, 1, min=None), "sections.0.items.1.min", "A02"),
-    ("number without max", drop(0, 1, "max"), "sections.0.items.1.max", "A02"),
+    ("number without min or max", setter(0, 1, min=None, max=None), "sections.0.items.1.min", "A02"),
+    ("number without either key", drop(0, 1, "min", "max"), "sections.0.items.1.min", "A02"),
     ("number with min above max", setter(0, 1, min=6, max=5), "sections.0.items.1.min", "A02"),
+    ("number with an unreadable max", setter(0, 1, min=None, max="高"), "sections.0.items.1.max", "A02"),
     ("score with zero points", setter(1, 0, points=0), "sections.1.items.0.points", "B01"),
     ("score with negative points", setter(1, 0, points=-5), "sections.1.items.0.points", "B01"),
     ("score pass mark above points", setter(1, 0, pass_points=11), "sections.1.items.0.pass_points", "B01"),
@@ -145,6 +147,51 @@ def test_defaults_and_normal_forms():
 
 def test_builder_items_use_the_same_rules_keyed_by_field():
     with pytest.raises(ApplicationError) as refused:
-        clean_item({"code": "A01", "text": "x", "kind": "number", "min": 1}, taken_codes={"a01"})
-    assert set(refused.value.detail["fields"]) == {"code", "max"}
+        clean_item({"code": "A01", "text": "x", "kind": "number"}, taken_codes={"a01"})
+    assert set(refused.value.detail["fields"]) == {"code", "min"}
     assert "A01" in refused.value.message
+
+
+# --- number items with one bound ---------------------------------------------------------------
+@pytest.mark.parametrize(("bounds", "expected"), [
+    ({"min": 95}, (Decimal("95.0000"), None)),
+    ({"min": "95", "max": ""}, (Decimal("95.0000"), None)),
+    ({"max": -18}, (None, Decimal("-18.0000"))),
+    ({"min": None, "max": 5}, (None, Decimal("5.0000"))),
+    ({"min": 90, "max": 100}, (Decimal("90.0000"), Decimal("100.0000"))),
+    ({"min": 5, "max": 5}, (Decimal("5.0000"), Decimal("5.0000"))),
+], ids=["min only", "min only, max blank", "max only", "max only, min null", "both", "equal bounds"])
+def test_a_number_item_needs_one_bound_not_two(bounds, expected):
+    item = clean_item({"code": "ON01", "text": "在线仪表达标率(%)", "kind": "number", "points": 5, **bounds})
+    assert (item["min"], item["max"]) == expected
+
+
+def test_a_number_item_without_a_bound_is_refused_naming_its_code():
+    with pytest.raises(ApplicationError) as refused:
+        clean_document({"name": "x", "sections": [{"title": "在线监测", "items": [
+            {"code": "ON01", "text": "在线仪表达标率(%)", "kind": "number", "points": 5, "min": "", "max": None}]}]})
+    assert refused.value.code == ErrorCode.VALIDATION
+    assert refused.value.detail["item_code"] == "ON01"
+    assert set(refused.value.detail["fields"]) == {"sections.0.items.0.min"}
+    assert "ON01" in refused.value.message and "最小值或最大值" in refused.value.message
+
+
+def test_min_above_max_is_refused_naming_the_item_and_both_values():
+    with pytest.raises(ApplicationError) as refused:
+        clean_item({"code": "ON02", "text": "出水 pH", "kind": "number", "min": 9, "max": "6.5"})
+    assert set(refused.value.detail["fields"]) == {"min"}
+    assert "ON02" in refused.value.message and "9" in refused.value.message and "6.5" in refused.value.message
+
+
+def test_a_one_sided_template_is_created_and_published_through_the_services(world):
+    data = [{"title": "在线监测", "items": [
+        {"code": "ON01", "text": "在线仪表达标率(%)", "kind": "number", "points": 10, "min": 95},
+        {"code": "ON02", "text": "出水氨氮(mg/L)", "kind": "number", "points": 10, "max": 5},
+    ]}]
+    template = services.template_create(actor=world.people["ops_manager"], name="水厂检查表", sections=data)
+    template = services.template_publish(actor=world.people["ops_manager"], template=template)
+    items = {item.code: item for item in template.items.all()}
+    assert (items["ON01"].min_value, items["ON01"].max_value) == (95, None)
+    assert (items["ON02"].min_value, items["ON02"].max_value) == (None, 5)
+    assert (items["ON01"].bound_text, items["ON02"].bound_text) == ("≥ 95", "≤ 5")
+    assert template.status == "published"

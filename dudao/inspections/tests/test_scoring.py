@@ -32,6 +32,14 @@ CHOICES = [{"label": "优", "points": 10, "fails": False}, {"label": "良", "poi
     (item("number", points=5, min_value=D(0), max_value=D(5)), "5", D(5), D(5), False),
     (item("number", points=5, min_value=D(0), max_value=D(5)), "5.01", D(0), D(5), True),
     (item("number", points=5, min_value=D(95), max_value=D(100)), "94.9", D(0), D(5), True),
+    # One bound: the other side is unbounded ("在线仪表达标率 >= 95%", "氨氮 <= 5").
+    (item("number", points=5, min_value=D(95)), "95", D(5), D(5), False),
+    (item("number", points=5, min_value=D(95)), "1000000", D(5), D(5), False),
+    (item("number", points=5, min_value=D(95)), "94.99", D(0), D(5), True),
+    (item("number", points=5, max_value=D(5)), "5", D(5), D(5), False),
+    (item("number", points=5, max_value=D(5)), "-40", D(5), D(5), False),
+    (item("number", points=5, max_value=D(5)), "5.01", D(0), D(5), True),
+    (item("number", points=5, max_value=D(-18)), "-17.5", D(0), D(5), True),
     (item("choice", points=0, options=CHOICES), "优", D(10), D(10), False),
     (item("choice", points=0, options=CHOICES), "良", D(6), D(10), False),
     (item("choice", points=0, options=CHOICES), "差", D(2), D(10), True),
@@ -128,3 +136,12 @@ def test_policy_decimals_are_respected():
     pairs = [(item("score", points=3, pass_points=D(0)), "2")]
     assert combine(pairs, decimals=0).score == D("67")
     assert combine(pairs, decimals=2).score == D("66.67")
+
+
+@pytest.mark.parametrize(("low", "high", "measured", "inside"), [
+    (D(90), D(100), D(90), True), (D(90), D(100), D(100), True), (D(90), D(100), D("100.01"), False),
+    (D(95), None, D(95), True), (D(95), None, D("94.9"), False),
+    (None, D(5), D(5), True), (None, D(5), D("5.1"), False),
+])
+def test_within_bounds_treats_a_missing_bound_as_unbounded(low, high, measured, inside):
+    assert scoring.within_bounds(measured, low, high) is inside

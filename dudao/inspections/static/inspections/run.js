@@ -161,8 +161,9 @@
     if (!box) return;
     var number = this.value === "na" ? null : parseNumber(this.value);
     var text = "";
-    if (number !== null && this.kind === "number" && this.min !== null && this.max !== null &&
-        (number < this.min || number > this.max)) {
+    // Either bound may be missing: that side is unbounded ("≥ 95" has no max).
+    if (number !== null && this.kind === "number" &&
+        ((this.min !== null && number < this.min) || (this.max !== null && number > this.max))) {
       text = msg("outOfRange");
     }
     if (number !== null && this.kind === "score" && this.passPoints !== null && number < this.passPoints) {
