@@ -52,8 +52,14 @@ def _value(item, fails: bool):
         pass_points = int(item.effective_pass_points)
         return str(max(0, pass_points - 3) if fails else item.points)
     if item.kind == ItemKind.NUMBER:
-        low, high = Decimal(item.min_value), Decimal(item.max_value)
-        return str(high + (high - low) / 2 + 1 if fails else (low + high) / 2)
+        # A one-sided item is judged against its one bound: step a little past it, or stay on it.
+        low = None if item.min_value is None else Decimal(item.min_value)
+        high = None if item.max_value is None else Decimal(item.max_value)
+        if low is not None and high is not None:
+            return str(high + (high - low) / 2 + 1 if fails else (low + high) / 2)
+        if low is not None:
+            return str(low - 1 if fails else low)
+        return str(high + 1 if fails else high)
     if item.kind == ItemKind.CHOICE:
         failing = [o["label"] for o in item.options if o.get("fails")]
         passing = [o["label"] for o in item.options if not o.get("fails")]
