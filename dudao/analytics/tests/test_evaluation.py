@@ -188,6 +188,33 @@ def test_consecutive_failures_open_exactly_one_review_case(world):
     assert row(world, "store1", "2025-04").review_case.month == d("2025-04-01")
 
 
+def test_a_month_not_ended_is_provisional_judges_nobody_and_a_later_run_makes_it_final(world):
+    data = Data(world)
+    for month in ("2025-01", "2025-02"):
+        data.inspection("store1", f"{month}-03", "60.0")
+    run(world, "2025-01")
+    events = AuditEvent.objects.count()
+
+    # On 2025-02-06 February has not ended: store1 fails a second month, but only provisionally.
+    early = run(world, "2025-02", now=at("2025-02-06", 9))
+    s1 = row(world, "store1", "2025-02")
+    assert early.provisional is True and s1.provisional is True
+    assert s1.score == Decimal("60.0") and s1.passed is False
+    assert (s1.key_target, s1.key_target_deadline, s1.review_case_id) == (False, None, None)
+    assert (early.key_targets, early.review_cases_opened) == (0, 0)
+    assert not ReviewCase.objects.exists()
+    assert not Notification.objects.filter(dedupe_key="evaluation.key_target:2025-02").exists()
+    assert AuditEvent.objects.count() == events + 1  # the run itself, nothing else
+    assert AuditEvent.objects.latest("id").after["provisional"] is True
+
+    # After the month has ended the run is final and replaces the provisional results.
+    final = run(world, "2025-02", now=at("2025-03-01", 2))
+    s1 = row(world, "store1", "2025-02")
+    assert final.pk == early.pk and final.provisional is False and s1.provisional is False
+    assert s1.key_target is True and s1.consecutive_failures == 2 and s1.review_case_id is not None
+    assert UnitEvaluation.objects.filter(month=d("2025-02-01"), provisional=True).count() == 0
+
+
 def test_key_targets_and_review_cases_notify_the_right_people(world):
     data = Data(world)
     for month in ("2025-01", "2025-02"):
