@@ -1,16 +1,17 @@
 """The monthly composite score (运营管理质量综合评估, DESIGN.md 2.9): one rule, computed here.
 
-For each active site (store, branch, plant) and one calendar month:
+For each active site (store, branch, plant) and one calendar month, each component is the unit's
+figure as `dudao.facts.figures` defines it (the dashboard, bulletins and reports read the same):
 
 inspection_average
-    The mean `score` of the unit's inspections submitted or acknowledged and performed in the
-    month (`performed_at`, local time). No data when it had no scored inspection.
+    The unit's average score (inspections that count, `performed_at` in the month). No data when
+    it had no scored inspection.
 on_time_rectification
-    Of the unit's findings due in the month (`due_date`) and decided as of the run (closed, or past
-    due), the percentage closed on or before their due date. No data when none was due.
+    The unit's on-time closure rate of findings due in the month, as of the run. No data when
+    none was decided.
 coverage
-    Of the visits planned at the unit in the month (published plans, not cancelled), the
-    percentage done. No data when none was planned.
+    The unit's plan completion (visits of published plans in the month done / planned). No data
+    when none was planned.
 
 score = Σ weight × value / Σ weight over the policy's components that have data (so the weights of
 the others are shared out in proportion), exact until rounded half-up to one decimal at the end.
@@ -20,7 +21,11 @@ nor fails. `passed` = score >= the policy's pass mark.
 Ranks are competition ranks by score, highest first: equal scores share a rank and the next
 rank skips (1, 1, 3). `rank` is over the organisation, `region_rank` within the unit's region
 (the nearest ancestor of kind region, or the parent unit when there is none).
-`consecutive_failures` is 1 + the previous month's count when the unit fails, else 0.
+`consecutive_failures` is 1 + the previous final month's count when the unit fails, else 0.
+
+A month that has not ended as of the run is provisional (`Period.has_ended`): its figures are
+shown, labelled provisional, but it marks no key target and opens no review case; the run after
+the month has ended replaces it as final.
 """
 
 from __future__ import annotations
@@ -29,23 +34,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
-
-from dudao.org.choices import LEAF_KINDS, UnitKind
-from dudao.org.models import Unit
-from dudao.planning.choices import VisitStatus
-from dudao.policies.choices import EvaluationComponent
-
-from .metrics import (
-    CLOSED_ON_TIME,
-    done_inspections,
-    findings_due_decided,
+from dudao.core.periods import Period
+from dudao.facts.figures import (
+    competition_ranks,
+    inspections_by_unit,
     mean,
+    on_time_by_unit,
     percent,
-    planned_visits,
     round1,
+    sites,
+    visits_by_unit,
 )
-from .scope import Period, Scope
+from dudao.facts.scope import Scope
+from dudao.org.selectors import Regions
+from dudao.policies.choices import EvaluationComponent
 
 TWO_DECIMALS = Decimal("0.01")
 
@@ -114,15 +116,6 @@ def composite(result: UnitResult, policy) -> None:
     result.passed = result.score >= Decimal(policy.pass_mark)
 
 
-def competition_ranks(scores: dict[int, Decimal]) -> dict[int, int]:
-    """Rank keys by score, highest first; equal scores share a rank and the next one skips."""
-    ordered = sorted(scores.values(), reverse=True)
-    first_position: dict[Decimal, int] = {}
-    for position, score in enumerate(ordered, start=1):
-        first_position.setdefault(score, position)
-    return {key: first_position[score] for key, score in scores.items()}
-
-
 def rank(results: list[UnitResult]) -> None:
     """Set `rank` over all scored results and `region_rank` within each region."""
     scored = {r.unit_id: r.score for r in results if r.score is not None}
@@ -141,45 +134,28 @@ def rank(results: list[UnitResult]) -> None:
 
 def site_units(organization_id: int) -> list[UnitResult]:
     """Every active site of the organisation with the group it is ranked in (two queries)."""
-    regions = set(
-        Unit.objects.filter(organization_id=organization_id, kind=UnitKind.REGION).values_list("id", flat=True)
-    )
-    results = []
-    rows = Unit.objects.filter(organization_id=organization_id, kind__in=LEAF_KINDS, is_active=True).values_list(
-        "id", "path", "parent_id"
-    ).order_by("path")
-    for unit_id, path, parent_id in rows:
-        ancestors = [int(part) for part in path.strip("/").split("/") if part][:-1]
-        region_id = next((a for a in reversed(ancestors) if a in regions), parent_id)
-        results.append(UnitResult(unit_id=unit_id, path=path, region_id=region_id))
-    return results
+    regions = Regions(organization_id)
+    rows = sites(Scope.organisation(organization_id)).values_list("id", "path").order_by("path")
+    return [UnitResult(unit_id=unit_id, path=path, region_id=regions.group_id(path)) for unit_id, path in rows]
 
 
 def gather(organization_id: int, results: list[UnitResult], period: Period, today: dt.date) -> None:
     """Fill each result's figures for the period: three grouped queries whatever the unit count.
 
-    The record sets are the dashboard's own (metrics.py) over the whole organisation, so an
-    evaluation and the dashboard count the same inspections, findings and visits."""
-    by_unit = {r.unit_id: r for r in results}
-    scope = Scope(organization_id, None)
-    inspections = done_inspections(scope, period).values("unit_id").annotate(
-        count=Count("id"), scored=Count("score"), total=Sum("score")
-    ).order_by()
-    for row in inspections:
-        if (r := by_unit.get(row["unit_id"])) is not None:
-            r.inspection_count, r.inspection_scored, r.inspection_total = row["count"], row["scored"], row["total"]
-    findings = findings_due_decided(scope, period, today).values("unit_id").annotate(
-        due=Count("id"), on_time=Count("id", filter=CLOSED_ON_TIME)
-    ).order_by()
-    for row in findings:
-        if (r := by_unit.get(row["unit_id"])) is not None:
-            r.findings_due, r.findings_on_time = row["due"], row["on_time"]
-    visits = planned_visits(scope, period).values("unit_id").annotate(
-        planned=Count("id"), done=Count("id", filter=Q(status=VisitStatus.DONE))
-    ).order_by()
-    for row in visits:
-        if (r := by_unit.get(row["unit_id"])) is not None:
-            r.visits_planned, r.visits_done = row["planned"], row["done"]
+    The figures are `dudao.facts.figures`' per-unit variants over the whole organisation, so an
+    evaluation, the dashboard, bulletins and reports count the same inspections, findings and visits."""
+    scope = Scope.organisation(organization_id)
+    inspections = inspections_by_unit(scope, period)
+    on_time = on_time_by_unit(scope, period, today)
+    visits = visits_by_unit(scope, period)
+    for r in results:
+        if (row := inspections.get(r.unit_id)) is not None:
+            r.inspection_count, r.inspection_scored, r.inspection_total = (
+                row["inspections"], row["scored"], row["total"])
+        if (row := on_time.get(r.unit_id)) is not None:
+            r.findings_due, r.findings_on_time = row["findings_due"], row["findings_on_time"]
+        if (row := visits.get(r.unit_id)) is not None:
+            r.visits_planned, r.visits_done = row["visits_planned"], row["visits_done"]
 
 
 def as_round2(value: Decimal | None) -> Decimal | None:

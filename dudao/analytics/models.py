@@ -24,7 +24,8 @@ REVIEW_DECIDERS = frozenset({Role.EXECUTIVE, Role.REGION_MANAGER, Role.HR})
 
 class EvaluationRun(models.Model):
     """One month's evaluation of an organisation (运营管理质量综合评估): when it ran, with which policy
-    values, and what came out. Running the month again replaces its results and updates this row."""
+    values, and what came out. Running the month again replaces its results and updates this row; a
+run before the month has ended is provisional until a run after it replaces it as final."""
 
     organization = models.ForeignKey("org.Organization", on_delete=models.PROTECT, related_name="+")
     month = models.DateField(_("评估月份"))
@@ -39,6 +40,8 @@ class EvaluationRun(models.Model):
     key_targets = models.PositiveIntegerField(_("重点整改对象数"), default=0)
     review_cases_opened = models.PositiveIntegerField(_("新开评议数"), default=0)
     policy = models.JSONField(_("评估制度"), default=dict, blank=True)
+    # Run before the month ended: figures may still change, nothing follows from them.
+    provisional = models.BooleanField(_("暂定"), default=False)
 
     class Meta:
         ordering = ["-month"]
@@ -65,6 +68,8 @@ class UnitEvaluation(OrgScopedModel):
     )
     score = models.DecimalField(_("综合得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     passed = models.BooleanField(_("通过"), null=True, blank=True)
+    # The month had not ended when it was evaluated: no key target, no review case (see the run).
+    provisional = models.BooleanField(_("暂定"), default=False)
     rank = models.PositiveIntegerField(_("总排名"), null=True, blank=True)
     region_rank = models.PositiveIntegerField(_("区域排名"), null=True, blank=True)
     inspection_count = models.PositiveIntegerField(_("检查次数"), default=0)

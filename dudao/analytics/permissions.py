@@ -6,7 +6,7 @@ from __future__ import annotations
 from dudao.core.scoping import actor_covers, is_active_actor
 
 from .models import ANALYTICS_READERS, EVALUATION_RUNNERS, REVIEW_DECIDERS, REVIEW_READERS
-from .workflow import TRANSITIONS
+from .workflow import REVIEW_CASE
 
 
 def can_view_analytics(actor) -> bool:
@@ -49,8 +49,8 @@ def can_review_case(actor, case) -> bool:
 
 
 def can_start_review_case(actor, case) -> bool:
-    return can_review_case(actor, case) and case.status in TRANSITIONS["start_review"]
+    return can_review_case(actor, case) and REVIEW_CASE.allowed(case, "start_review")
 
 
 def can_decide_review_case(actor, case) -> bool:
-    return can_review_case(actor, case) and case.status in TRANSITIONS["decide"]
+    return can_review_case(actor, case) and REVIEW_CASE.allowed(case, "decide")

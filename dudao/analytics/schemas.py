@@ -65,6 +65,7 @@ class RunOut(Schema):
     passed: int
     key_targets: int
     review_cases_opened: int
+    provisional: bool
 
     @staticmethod
     def resolve_month(obj) -> str:
@@ -86,6 +87,7 @@ class EvaluationOut(Schema):
     region_id: int | None
     score: Decimal | None
     passed: bool | None
+    provisional: bool
     rank: int | None
     region_rank: int | None
     consecutive_failures: int

@@ -1,80 +1,29 @@
-"""What a figure is about: a period of local calendar days and a scope of units.
+"""Which scope and period a person's analytics request is about.
 
-A scope is a set of unit subtrees within one organisation: one unit's subtree when the person
-picks a unit, otherwise everything the person may read analytics of (the whole organisation for
-admins and executives, else the union of their subtrees). Every figure filters by the unit of the
-record it counts (the inspected unit, the finding's responsible unit, the visited unit).
+Periods are `dudao.core.periods.Period` and scopes `dudao.facts.scope.Scope` (re-exported here);
+this module decides which of them a request may read: one unit's subtree when the person picks
+a unit, otherwise everything the person may read analytics of (the whole organisation for
+admins and executives, else the union of their subtrees).
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
-from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.access import NotFoundInScope
 from dudao.core.errors import validation_error
-from dudao.core.scoping import EVERYWHERE, paths_filter
+from dudao.core.periods import Period, add_months, month_end, month_period, month_start, parse_month
+from dudao.core.scoping import EVERYWHERE
+from dudao.facts.scope import Scope
 from dudao.org.models import Unit
 
 from .models import ANALYTICS_READERS
 from .permissions import can_view_analytics, can_view_analytics_of
 
 MAX_PERIOD_DAYS = 3 * 366
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local calendar days from `start` to `end`, both included."""
-
-    start: dt.date
-    end: dt.date
-
-    @property
-    def start_at(self) -> dt.datetime:
-        """The first instant of the period (local midnight of `start`)."""
-        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
-
-    @property
-    def end_before(self) -> dt.datetime:
-        """The first instant after the period (local midnight of the day after `end`)."""
-        return timezone.make_aware(dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min))
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def month_end(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` after (or before) `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_period(month: dt.date) -> Period:
-    return Period(month_start(month), month_end(month))
-
-
-def parse_month(value: str | None, field: str = "month") -> dt.date:
-    """"2026-01" -> date(2026, 1, 1); anything else is refused naming the field."""
-    match = MONTH_PATTERN.match((value or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        raise validation_error(field, _("月份格式应为 YYYY-MM"))
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def period_from(start: dt.date | None, end: dt.date | None, *, today: dt.date | None = None) -> Period:
@@ -91,32 +40,6 @@ def period_from(start: dt.date | None, end: dt.date | None, *, today: dt.date | 
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
         raise validation_error("to", _("统计区间不能超过三年"))
     return Period(start, end)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Unit subtrees of one organisation; `paths` None means the whole organisation."""
-
-    organization_id: int
-    paths: tuple[str, ...] | None
-    unit: Unit | None = None
-
-    def condition(self, unit_field: str = "unit") -> Q:
-        """A filter keeping rows whose `unit_field` lies in the scope (organisation included)."""
-        condition = Q(organization_id=self.organization_id)
-        if self.paths is not None:
-            condition &= paths_filter(f"{unit_field}__path", list(self.paths))
-        return condition
-
-    def units_condition(self) -> Q:
-        """The same filter for Unit rows themselves."""
-        condition = Q(organization_id=self.organization_id)
-        if self.paths is not None:
-            condition &= paths_filter("path", list(self.paths))
-        return condition
-
-    def contains(self, path: str) -> bool:
-        return self.paths is None or any(path.startswith(prefix) for prefix in self.paths)
 
 
 def analytics_scope(actor, unit: Unit | None = None) -> Scope:
@@ -152,3 +75,9 @@ def scope_unit_for(actor, unit_id) -> Unit | None:
     if unit is None or not can_view_analytics_of(actor, unit):
         raise NotFoundInScope("Unit")
     return unit
+
+
+__all__ = [
+    "Period", "Scope", "add_months", "analytics_scope", "month_end", "month_period", "month_start", "parse_month",
+    "period_from", "scope_unit_for",
+]

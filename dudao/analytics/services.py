@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import defaultdict
 
@@ -20,9 +21,11 @@ from dudao.core.errors import (
     from_django_validation,
     validation_error,
 )
+from dudao.core.periods import last_complete_month
 from dudao.notifications.services import notify
 from dudao.org.choices import Role
-from dudao.org.models import Organization, RoleAssignment, Unit
+from dudao.org.models import Organization, Unit
+from dudao.org.selectors import RoleHolders, path_ids
 from dudao.policies.registry import policy_for
 
 from . import evaluation
@@ -30,10 +33,10 @@ from .choices import ReviewCaseStatus, ReviewDecision
 from .models import EvaluationRun, ReviewCase, UnitEvaluation
 from .permissions import can_review_case, can_run_evaluation
 from .scope import add_months, month_period, month_start
-from .workflow import UNDECIDED, transition
+from .workflow import REVIEW_CASE, UNDECIDED
 
 RUN_AUDIT_FIELDS = ["month", "run_at", "run_by", "units", "scored", "passed", "key_targets", "review_cases_opened",
-                    "policy"]
+                    "policy", "provisional"]
 CASE_AUDIT_FIELDS = ["unit", "month", "manager", "consecutive_failures", "superior", "status", "decision", "notes",
                      "review_started_at", "review_started_by", "decided_at", "decided_by"]
 NOTES_MAX = 5000
@@ -50,52 +53,43 @@ def _policy_record(policy) -> dict:
 
 
 class _People:
-    """Who answers for each unit, looked up once for a whole run (three queries)."""
+    """Who answers for each unit, looked up once for a whole run (one query, `org.selectors.RoleHolders`)."""
 
     def __init__(self, organization_id: int, unit_ids: set[int]) -> None:
+        self.holders = RoleHolders(organization_id, {Role.UNIT_MANAGER, Role.REGION_MANAGER, Role.HR}) if unit_ids else None
         self.managers: dict[int, list] = defaultdict(list)
-        self.region_managers: dict[int, list] = defaultdict(list)
-        self.hr: list[tuple[str, object]] = []
-        if not unit_ids:
-            return
-        active = RoleAssignment.objects.filter(organization_id=organization_id, person__is_active=True)
-        for a in active.filter(role=Role.UNIT_MANAGER, unit_id__in=unit_ids).select_related("person").order_by(
-            "granted_at", "id"
-        ):
-            self.managers[a.unit_id].append(a.person)
-        for a in active.filter(role=Role.REGION_MANAGER).select_related("person").order_by("granted_at", "id"):
-            self.region_managers[a.unit_id].append(a.person)
-        self.hr = [
-            (a.unit.path, a.person)
-            for a in active.filter(role=Role.HR).select_related("person", "unit").order_by("person_id")
-        ]
+        for a in self.holders.holding(Role.UNIT_MANAGER) if self.holders else ():
+            if a.unit_id in unit_ids:
+                self.managers[a.unit_id].append(a.person)  # longest-serving first
 
     def manager(self, unit_id: int):
+        """The unit's own manager answerable for it (the longest-serving one)."""
         people = self.managers.get(unit_id)
         return people[0] if people else None
 
     def superior(self, path: str):
         """The region manager nearest above the unit (its region's manager)."""
-        ancestors = [int(part) for part in path.strip("/").split("/") if part][:-1]
-        for unit_id in reversed(ancestors):
-            if self.region_managers.get(unit_id):
-                return self.region_managers[unit_id][0]
+        nearest = {}
+        for a in self.holders.holding(Role.REGION_MANAGER):
+            nearest.setdefault(a.unit_id, a.person)
+        for unit_id in reversed(path_ids(path)[:-1]):
+            if unit_id in nearest:
+                return nearest[unit_id]
         return None
 
     def hr_for(self, path: str) -> list:
-        seen, people = set(), []
-        for prefix, person in self.hr:
-            if path.startswith(prefix) and person.pk not in seen:
-                seen.add(person.pk)
-                people.append(person)
-        return people
+        """HR people over the unit."""
+        return self.holders.over(Unit(path=path), Role.HR)
 
 
 @transaction.atomic
 def evaluation_run(*, actor, organization: Organization, month: dt.date, now: dt.datetime | None = None) -> EvaluationRun:
     """Evaluate every active site of `organization` for `month` (rules in evaluation.py).
 
-    Running a month again replaces that month's results. Failing units become key rectification
+    Running a month again replaces that month's results. A month that has not ended as of `now`
+    is provisional: its scores and ranks are stored and labelled, but nothing follows from them (no
+    key target, no review case, no message); the run after the month ends replaces it as final.
+    In a final run, failing units become key rectification
     targets (重点整改对象) with a deadline (the month's last day + the policy's days) and their
     managers are told; a unit failing for the policy's number of months in a row gets a manager
     review case, unless it has one still undecided (never two for the same unit and month).
@@ -115,6 +109,7 @@ def evaluation_run(*, actor, organization: Organization, month: dt.date, now: dt
     if month > today:
         raise validation_error("month", _("不能评估尚未开始的月份"))
     period = month_period(month)
+    provisional = not period.has_ended(today)
     policy = policy_for(organization, on=period.end).evaluation
 
     run, created = EvaluationRun.objects.select_for_update().get_or_create(
@@ -131,7 +126,7 @@ def evaluation_run(*, actor, organization: Organization, month: dt.date, now: dt
     previous = {
         unit_id: (passed, count)
         for unit_id, passed, count in UnitEvaluation.objects.filter(
-            organization_id=organization.pk, month=add_months(month, -1)
+            organization_id=organization.pk, month=add_months(month, -1), provisional=False
         ).values_list("unit_id", "passed", "consecutive_failures")
     }
     for result in results:
@@ -139,22 +134,24 @@ def evaluation_run(*, actor, organization: Organization, month: dt.date, now: dt
             passed_before, count_before = previous.get(result.unit_id, (None, 0))
             result.consecutive_failures = (count_before if passed_before is False else 0) + 1
 
-    failing = [r for r in results if r.passed is False]
+    # A provisional month judges nobody: its failures are shown, not acted on.
+    failing = [] if provisional else [r for r in results if r.passed is False]
     due_review = [r for r in failing if r.consecutive_failures >= policy.consecutive_failures_for_review]
     people = _People(organization.pk, {r.unit_id for r in failing})
     case_of = _review_cases(actor, organization, month, due_review, people, now)
 
     deadline = period.end + dt.timedelta(days=policy.key_target_deadline_days)
+    key_targets = {r.unit_id for r in failing}
     UnitEvaluation.objects.filter(run=run).delete()
     UnitEvaluation.objects.bulk_create([
         UnitEvaluation(
             organization_id=organization.pk, run=run, month=month, unit_id=r.unit_id, region_id=r.region_id,
-            score=r.score, passed=r.passed, rank=r.rank, region_rank=r.region_rank,
-            inspection_count=r.inspection_count, inspection_average=evaluation.as_round2(r.inspection_average),
+            score=r.score, passed=r.passed, provisional=provisional, rank=r.rank, region_rank=r.region_rank,
+            inspection_count=r.inspection_count, inspection_average=evaluation.round1(r.inspection_average),
             findings_due=r.findings_due, findings_on_time=r.findings_on_time, on_time_rate=r.on_time_rate,
             visits_planned=r.visits_planned, visits_done=r.visits_done, coverage_rate=r.coverage_rate,
             components=r.components, consecutive_failures=r.consecutive_failures,
-            key_target=r.passed is False, key_target_deadline=deadline if r.passed is False else None,
+            key_target=r.unit_id in key_targets, key_target_deadline=deadline if r.unit_id in key_targets else None,
             review_case_id=case_of.get(r.unit_id),
         )
         for r in results
@@ -166,6 +163,7 @@ def evaluation_run(*, actor, organization: Organization, month: dt.date, now: dt
     run.passed = sum(1 for r in results if r.passed)
     run.key_targets = len(failing)
     run.review_cases_opened = len(case_of.opened)
+    run.provisional = provisional
     run.policy = _policy_record(policy)
     try:
         run.full_clean(exclude=["organization", "run_by"], validate_unique=False)
@@ -257,7 +255,7 @@ def _review_cases(actor, organization, month: dt.date, due: list, people: _Peopl
 
 def evaluations_run_monthly(*, now: dt.datetime) -> dict:
     """The monthly job: evaluate the month before `now` for every active organisation."""
-    month = add_months(timezone.localdate(now), -1)
+    month = last_complete_month(timezone.localdate(now))
     done = {}
     for organization in Organization.objects.filter(is_active=True).order_by("pk"):
         run = evaluation_run(actor=None, organization=organization, month=month, now=now)
@@ -277,13 +275,9 @@ def review_case_start(*, actor, case: ReviewCase, now: dt.datetime | None = None
     case = _lock(case)
     if not can_review_case(actor, case):
         deny_permission()
-    before = snapshot(case, CASE_AUDIT_FIELDS)
-    case.status = transition(case, "start_review")
-    case.review_started_at = now or timezone.now()
-    case.review_started_by = actor
-    case.save(update_fields=["status", "review_started_at", "review_started_by"])
-    record_event(actor=actor, action="review_case.start", obj=case, before=before,
-                 after=snapshot(case, CASE_AUDIT_FIELDS), at=case.review_started_at)
+    now = now or timezone.now()
+    REVIEW_CASE.apply(case, "start_review", actor=actor, changes={"review_started_at": now, "review_started_by": actor},
+                      audit_fields=CASE_AUDIT_FIELDS, event="review_case.start", at=now)
     return case
 
 
@@ -294,7 +288,7 @@ def review_case_decide(*, actor, case: ReviewCase, decision: str, notes: str = "
     case = _lock(case)
     if not can_review_case(actor, case):
         deny_permission()
-    status = transition(case, "decide")
+    REVIEW_CASE.check(case, "decide")
     if decision not in ReviewDecision.values:
         raise validation_error("decision", _("请选择评议决定"))
     notes = (notes or "").strip()
@@ -302,16 +296,17 @@ def review_case_decide(*, actor, case: ReviewCase, decision: str, notes: str = "
         raise validation_error("notes", _("选择“其他”时请写明评议意见"))
     if len(notes) > NOTES_MAX:
         raise validation_error("notes", _("评议意见不能超过 %(max)s 字") % {"max": NOTES_MAX})
-    before = snapshot(case, CASE_AUDIT_FIELDS)
-    case.status, case.decision, case.notes = status, decision, notes
-    case.decided_at, case.decided_by = now or timezone.now(), actor
+    now = now or timezone.now()
+    # Validated on a copy so that the audit event's before-state is the case as it was.
+    candidate = copy.copy(case)
+    candidate.status, candidate.decision, candidate.notes, candidate.decided_at = (
+        REVIEW_CASE["decide"].target, decision, notes, now)
     try:
-        case.full_clean(exclude=["organization", "unit", "manager", "superior", "decided_by",
-                                 "review_started_by"], validate_unique=False, validate_constraints=False)
+        candidate.full_clean(exclude=["organization", "unit", "manager", "superior", "decided_by",
+                                      "review_started_by"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise from_django_validation(exc) from exc
-    case.save(update_fields=["status", "decision", "notes", "decided_at", "decided_by"])
-    record_event(actor=actor, action="review_case.decide", obj=case, before=before,
-                 after=snapshot(case, CASE_AUDIT_FIELDS), at=case.decided_at)
+    REVIEW_CASE.apply(case, "decide", actor=actor,
+                      changes={"decision": decision, "notes": notes, "decided_at": now, "decided_by": actor},
+                      audit_fields=CASE_AUDIT_FIELDS, at=now)
     return case
-

@@ -179,7 +179,9 @@ DASHBOARD_TABLES = {
 def evaluations_table(evaluations, month) -> Table:
     """One row per unit evaluation (an iterable of UnitEvaluation with unit, region and case loaded)."""
     rows = []
+    provisional = False
     for e in evaluations:
+        provisional = provisional or e.provisional
         rows.append({
             "rank": e.rank, "code": e.unit.code, "name": e.unit.name,
             "region": e.region.name if e.region_id else "", "region_rank": e.region_rank,
@@ -188,9 +190,11 @@ def evaluations_table(evaluations, month) -> Table:
             "consecutive_failures": e.consecutive_failures, "key_target": e.key_target,
             "key_target_deadline": e.key_target_deadline.isoformat() if e.key_target_deadline else None,
             "review_case": _("评议 #%(id)s") % {"id": e.review_case_id} if e.review_case_id else None,
-            "review_case_id": e.review_case_id,
+            "review_case_id": e.review_case_id, "provisional": e.provisional,
         })
-    return Table(ExportTable.EVALUATIONS, _("%(month)s 月度综合评估") % {"month": f"{month:%Y-%m}"}, [
+    title = (_("%(month)s 月度综合评估(暂定,本月尚未结束)") if provisional else _("%(month)s 月度综合评估")) % {
+        "month": f"{month:%Y-%m}"}
+    return Table(ExportTable.EVALUATIONS, title, [
         Column("rank", _("总排名"), COUNT), Column("code", _("编码")), Column("name", _("机构")),
         Column("region", _("区域")), Column("region_rank", _("区域排名"), COUNT),
         Column("score", _("综合得分"), SCORE), Column("inspection_average", _("检查平均分"), SCORE),
@@ -199,4 +203,5 @@ def evaluations_table(evaluations, month) -> Table:
         Column("passed", _("通过"), FLAG), Column("consecutive_failures", _("连续未通过"), COUNT),
         Column("key_target", _("重点整改对象"), FLAG, export_only=True),
         Column("key_target_deadline", _("整改期限")), Column("review_case", _("管理评议")),
-    ], rows, highlight="key_target")
+        Column("provisional", _("暂定"), FLAG, export_only=True),
+    ], rows, highlight="key_target", extra={"provisional": provisional})

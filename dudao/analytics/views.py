@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dudao.core.errors import ApplicationError
+from dudao.core.periods import last_complete_month
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
@@ -203,7 +204,8 @@ def evaluations(request):
     for row, evaluation in zip(table.rows, page_obj.object_list, strict=True):
         if evaluation.review_case_id:
             row["review_case_url"] = reverse("analytics:review-case-detail", args=[evaluation.review_case_id])
-    default_run_month = add_months(timezone.localdate(), -1)
+    # The run form proposes the last month that has ended: running the current one gives a provisional result.
+    default_run_month = last_complete_month(timezone.localdate())
     context = {
         "tabs": _tabs(actor),
         "weights": _weights(run),
@@ -216,7 +218,7 @@ def evaluations(request):
         "rows": table.display_rows(),
         "run": run,
         "can_run": can_run_evaluation(actor),
-        "run_form": RunForm(initial={"month": f"{(month or default_run_month):%Y-%m}"}),
+        "run_form": RunForm(initial={"month": f"{default_run_month:%Y-%m}"}),
         "query": urlencode({"month": f"{month:%Y-%m}"}) if month else "",
         "page_query": urlencode({k: v for k, v in {"month": f"{month:%Y-%m}" if month else "",
                                                    "key_targets": "on" if key_only else ""}.items() if v}),
@@ -241,9 +243,14 @@ def evaluations_run(request):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(target)
-    messages.success(request, _("已完成 %(month)s 月度综合评估:%(units)s 家机构,重点整改对象 %(targets)s 家,新开管理评议 %(cases)s 件")
-                     % {"month": f"{run.month:%Y-%m}", "units": run.units, "targets": run.key_targets,
-                        "cases": run.review_cases_opened})
+    if run.provisional:
+        messages.warning(request, _("%(month)s 尚未结束,本次评估结果为暂定:不列重点整改对象、不发起管理评议,月末后重新评估为准")
+                         % {"month": f"{run.month:%Y-%m}"})
+    else:
+        messages.success(
+            request, _("已完成 %(month)s 月度综合评估:%(units)s 家机构,重点整改对象 %(targets)s 家,新开管理评议 %(cases)s 件")
+            % {"month": f"{run.month:%Y-%m}", "units": run.units, "targets": run.key_targets,
+               "cases": run.review_cases_opened})
     return redirect(f"{target}?month={run.month:%Y-%m}")
 
 

@@ -9,29 +9,22 @@ A decided case is final; a unit that keeps failing after a decision gets a new c
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from dudao.core.errors import ApplicationError, ErrorCode
+from dudao.core.workflow import Transition, Workflow
 
 from .choices import ReviewCaseStatus
 
 OPEN, IN_REVIEW, DECIDED = ReviewCaseStatus.OPEN, ReviewCaseStatus.IN_REVIEW, ReviewCaseStatus.DECIDED
 
-TRANSITIONS: dict[str, dict[str, str]] = {
-    "start_review": {OPEN: IN_REVIEW},
-    "decide": {OPEN: DECIDED, IN_REVIEW: DECIDED},
-}
-
 UNDECIDED = (OPEN, IN_REVIEW)
 
+REFUSAL = _("评议当前状态为“%(status)s”,不能执行此操作")
 
-def transition(case, action: str) -> str:
-    """Check that `action` is allowed from the case's state; return the state it leads to."""
-    moves = TRANSITIONS[action]
-    if case.status not in moves:
-        raise ApplicationError(
-            ErrorCode.INVALID_TRANSITION,
-            _("评议当前状态为“%(status)s”,不能执行此操作") % {"status": ReviewCaseStatus(case.status).label},
-            {"status": case.status, "action": action},
-        )
-    return moves[case.status]
+REVIEW_CASE = Workflow(
+    subject=_("管理评议"), choices=ReviewCaseStatus, event_prefix="review_case",
+    transitions=[
+        Transition("start_review", {OPEN}, IN_REVIEW, taken_by="decide", label=_("开始评议"), refusal=REFUSAL),
+        Transition("decide", UNDECIDED, DECIDED, taken_by="decide", label=_("作出评议决定"), refusal=REFUSAL),
+    ],
+)

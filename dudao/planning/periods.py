@@ -1,50 +1,31 @@
-"""Calendar periods: the week, month, quarter, half-year and year a day falls in, and their runs."""
+"""Calendar periods of plans: the week, month, quarter, half-year and year a day falls in, and their
+runs (the arithmetic itself lives in `dudao.core.periods`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from dudao.core import periods
 from dudao.policies.choices import Period
 
 from .choices import PlanKind
 
-ONE_DAY = dt.timedelta(days=1)
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    if month == 12:
-        return dt.date(year, 12, 31)
-    return dt.date(year, month + 1, 1) - ONE_DAY
+ONE_DAY = periods.ONE_DAY
 
 
 def window_of(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
     """The period of kind `period` containing `day`: ISO week (Monday-Sunday), calendar month,
-    quarter, half-year (January-June, July-December) or year."""
-    if period == Period.WEEK:
-        start = day - dt.timedelta(days=day.weekday())
-        return start, start + dt.timedelta(days=6)
-    if period == Period.MONTH:
-        return day.replace(day=1), _month_end(day.year, day.month)
-    if period == Period.QUARTER:
-        first = 3 * ((day.month - 1) // 3) + 1
-        return dt.date(day.year, first, 1), _month_end(day.year, first + 2)
-    if period == Period.HALF_YEAR:
-        first = 1 if day.month <= 6 else 7
-        return dt.date(day.year, first, 1), _month_end(day.year, first + 5)
-    if period == Period.YEAR:
-        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
-    raise ValueError(f"unknown period: {period}")
+    quarter, half-year (January-June, July-December) or year (core.periods holds the arithmetic)."""
+    if period not in Period.values:
+        raise ValueError(f"unknown period: {period}")
+    return periods.window_of(period, day)
 
 
 def windows_overlapping(period: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     """Every period of kind `period` that overlaps [start, end], in order."""
-    windows = []
-    day = start
-    while day <= end:
-        window = window_of(period, day)
-        windows.append(window)
-        day = window[1] + ONE_DAY
-    return windows
+    if period not in Period.values:
+        raise ValueError(f"unknown period: {period}")
+    return periods.windows_overlapping(period, start, end)
 
 
 PLAN_KIND_PERIOD = {

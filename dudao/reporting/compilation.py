@@ -1,5 +1,10 @@
 """Compiling a bulletin (督导检查公报) for a scope and period: every figure in a fixed number of queries.
 
+The figures (inspections, average scores, on-time closure, plan completion, coverage, common
+problems) are `dudao.facts.figures`', so a bulletin agrees with the dashboard, reports and the
+monthly evaluation for the same scope and period. A period that has not ended as of compiling is
+marked provisional.
+
 - ranking: each site unit with a submitted inspection in the period, by its average inspection score
   (rank 1 is best; equal scores share a rank, the next rank skips);
 - common problems: the items failed at the most units (as many as the policy's
@@ -17,52 +22,52 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from dudao.core.periods import Period
+from dudao.facts.figures import (
+    competition_ranks,
+    counted_inspections,
+    finding_figures,
+    findings_raised,
+    inspection_figures,
+    inspections_by_unit,
+    most_failed_items,
+    on_time_figures,
+    percent,
+    plan_completion,
+    planned_visits,
+    sites,
+)
+from dudao.facts.scope import Scope
 from dudao.findings.models import Finding
-from dudao.inspections.models import Answer
 from dudao.org.models import Unit
 from dudao.policies.registry import policy_for
-
-from .figures import average, competition_ranks, done_inspections, percent, site_units
-from .periods import period_bounds
 
 GOOD_PRACTICE_TOP = 3
 LISTED_REPEAT_ITEMS = 3
 
 
-def _ranking(inspections, units: dict[int, dict]) -> list[dict]:
-    rows = list(
-        inspections.filter(score__isnull=False).values("unit_id")
-        .annotate(total=Sum("score"), count=Count("id"), passed=Count("id", filter=Q(passed=True)))
-        .order_by()
-    )
+def _number(value) -> float | None:
+    """A figure as stored in the bulletin's JSON (rounded to one decimal already)."""
+    return None if value is None else float(value)
+
+
+def _ranking(by_unit: dict[int, dict], units: dict[int, dict]) -> list[dict]:
+    """Units with a scored inspection that counts, by average score (facts.figures.inspections_by_unit)."""
+    scored = {unit_id: row for unit_id, row in by_unit.items() if row["scored"]}
+    ranks = competition_ranks({unit_id: row["average_score"] for unit_id, row in scored.items()})
     entries = []
-    for row in rows:
-        unit = units.get(row["unit_id"]) or {}
+    for unit_id, row in scored.items():
+        unit = units.get(unit_id) or {}
         entries.append({
-            "unit_id": row["unit_id"], "unit_name": unit.get("name", ""), "unit_code": unit.get("code", ""),
-            "region": unit.get("parent", ""), "score": average(row["total"], row["count"]),
-            "inspections": row["count"], "passed": row["passed"],
+            "unit_id": unit_id, "unit_name": unit.get("name", ""), "unit_code": unit.get("code", ""),
+            "region": unit.get("parent", ""), "score": _number(row["average_score"]),
+            "inspections": row["scored"], "passed": row["passed"], "rank": ranks[unit_id],
         })
-    entries.sort(key=lambda e: (-e["score"], e["unit_code"], e["unit_id"]))
-    for entry, rank in zip(entries, competition_ranks([e["score"] for e in entries]), strict=True):
-        entry["rank"] = rank
+    entries.sort(key=lambda e: (e["rank"], e["unit_code"], e["unit_id"]))
     return entries
-
-
-def _common_problems(inspections, limit: int) -> list[dict]:
-    rows = (
-        Answer.objects.filter(inspection__in=inspections.values("id"), is_current=True, failed=True)
-        .values("item__template__lineage", "item__code")
-        .annotate(count=Count("inspection__unit_id", distinct=True), failures=Count("id"), text=Max("item__text"))
-        .order_by("-count", "-failures", "item__code")[:limit]
-    )
-    return [
-        {"item_code": row["item__code"], "text": row["text"], "count": row["count"], "failures": row["failures"]}
-        for row in rows
-    ]
 
 
 def _repeat(findings_in_period, units: dict[int, dict]) -> list[dict]:
@@ -122,42 +127,52 @@ def _units(organization_id: int, scope_unit: Unit) -> dict[int, dict]:
 
 def compile_bulletin(*, organization_id: int, scope_unit: Unit, period_start: dt.date, period_end: dt.date,
                      now: dt.datetime) -> dict:
-    """Every figure of a bulletin, as plain JSON."""
+    """Every figure of a bulletin, as plain JSON; the figures are `dudao.facts.figures`' own."""
     policy = policy_for(organization_id, on=period_end)
-    begin, finish = period_bounds(period_start, period_end)
-    as_of = min(now, finish)
-    inspections = done_inspections(organization_id, scope_unit, begin, finish)
-    findings = Finding.objects.filter(
-        organization_id=organization_id, unit__path__startswith=scope_unit.path, created_at__gte=begin,
-        created_at__lt=finish,
-    )
-    inspected_ids = set(inspections.values_list("unit_id", flat=True).distinct().order_by())
+    scope, period = Scope.of_unit(scope_unit), Period(period_start, period_end)
+    as_of = min(now, period.end_before)
+    today = timezone.localdate(now)
+    inspections = counted_inspections(scope, period)
+    findings = findings_raised(scope, period)
+    by_unit = inspections_by_unit(scope, period)
     units = _units(organization_id, scope_unit)
-    sites = set(site_units(organization_id, scope_unit).values_list("pk", flat=True))
-    ranking = _ranking(inspections, units)
+    site_ids = set(sites(scope).values_list("pk", flat=True))
+    ranking = _ranking(by_unit, units)
     overdue = _overdue(organization_id, scope_unit, as_of, units)
-    totals = inspections.aggregate(count=Count("id"), passed=Count("id", filter=Q(passed=True)),
-                                   total=Sum("score"), scored=Count("score"))
+    totals = inspection_figures(scope, period)
+    raised = finding_figures(scope, period)
+    on_time = on_time_figures(scope, period, today)
+    visits = plan_completion(planned_visits(scope, period))
     pass_mark = float(policy.inspections.pass_mark)
-    not_inspected = sorted(sites - inspected_ids, key=lambda pk: (units.get(pk, {}).get("code", ""), pk))
+    inspected_ids = set(by_unit)
+    not_inspected = sorted(site_ids - inspected_ids, key=lambda pk: (units.get(pk, {}).get("code", ""), pk))
     return {
         "period": {"start": period_start.isoformat(), "end": period_end.isoformat(),
                    "as_of": timezone.localtime(as_of).isoformat()},
         "scope_unit": {"id": scope_unit.pk, "name": scope_unit.name},
         "pass_mark": pass_mark,
+        "provisional": not period.has_ended(today),
         "summary": {
-            "units_in_scope": len(sites),
+            "units_in_scope": len(site_ids),
             "units_inspected": len(inspected_ids),
-            "inspections": totals["count"],
-            "average_score": average(totals["total"], totals["scored"]),
+            "unit_rate": _number(percent(len(inspected_ids), len(site_ids))),
+            "inspections": totals["inspections"],
+            "average_score": _number(totals["average_score"]),
             "passed": totals["passed"],
-            "pass_rate": percent(totals["passed"], totals["scored"]),
-            "findings": findings.count(),
-            "repeat_findings": findings.filter(repeat=True).count(),
+            "pass_rate": _number(percent(totals["passed"], totals["scored"])),
+            "findings": raised["findings"],
+            "repeat_findings": raised["repeats"],
+            "repeat_rate": _number(raised["repeat_rate"]),
             "overdue_findings": sum(e["count"] for e in overdue),
+            "findings_due": on_time["findings_due"],
+            "findings_on_time": on_time["findings_on_time"],
+            "on_time_closure_rate": _number(on_time["on_time_closure_rate"]),
+            "visits_planned": visits["visits_planned"],
+            "visits_done": visits["visits_done"],
+            "visit_rate": _number(visits["visit_rate"]),
         },
         "ranking": ranking,
-        "common_problems": _common_problems(inspections, policy.bulletins.common_problems_count),
+        "common_problems": most_failed_items(inspections, policy.bulletins.common_problems_count),
         "repeat": _repeat(findings, units),
         "overdue": overdue,
         "good_practices": _good_practices(ranking, pass_mark),

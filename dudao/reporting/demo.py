@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from dudao.approvals.services import approval_decide
 from dudao.core.errors import ApplicationError
+from dudao.core.periods import window_before
+from dudao.facts.figures import COUNTED_STATUSES
 from dudao.inspections.models import Inspection
 from dudao.org.services import root_unit
 from dudao.policies.registry import policy_for
 
 from . import services
-from .figures import DONE_STATUSES
-from .periods import period_before
 
 logger = logging.getLogger(__name__)
 READERS = ["store01", "store02", "store03", "store05", "store06", "store09"]
@@ -31,15 +31,15 @@ READERS = ["store01", "store02", "store03", "store05", "store06", "store09"]
 def load_demo(context) -> None:
     organization = context.organization
     people, units = context.people, context.units
-    inspections = Inspection.objects.filter(organization=organization, status__in=DONE_STATUSES)
+    inspections = Inspection.objects.filter(organization=organization, status__in=COUNTED_STATUSES)
     if not inspections.exists():
         return
     now = timezone.now()
     today = timezone.localdate(now)
     admin = people["admin"]
     kind = policy_for(organization, on=today).bulletins.period
-    last_start, _ = period_before(today, kind)
-    start, end = period_before(last_start, kind)
+    last_start, _ = window_before(kind, today)
+    start, end = window_before(kind, last_start)
     bulletin, _ = services.bulletin_compile(actor=admin, scope_unit=root_unit(organization), period_start=start,
                                             period_end=end, now=now - dt.timedelta(days=5))
     bulletin = services.bulletin_publish(actor=admin, bulletin=bulletin, now=now - dt.timedelta(days=4))

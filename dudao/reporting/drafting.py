@@ -16,11 +16,23 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dudao.core.periods import Period
+from dudao.facts.figures import (
+    average,
+    counted_inspections,
+    findings_due,
+    findings_raised,
+    on_time_closure,
+    percent,
+    plan_completion,
+    round1,
+    sites,
+)
+from dudao.facts.scope import Scope
 from dudao.findings.choices import FindingStatus
 from dudao.findings.models import Finding
 from dudao.inspections.models import Answer, Inspection
@@ -31,8 +43,6 @@ from dudao.policies.choices import Severity
 from dudao.policies.registry import policy_for
 
 from .choices import ReportSource
-from .figures import average, done_inspections, one_decimal, percent, site_units
-from .periods import period_bounds
 
 PROBLEM_GROUPS = 10  # failed items in the problems table
 PROBLEMS_IN_TEXT = 5  # of which the drafted text names the first
@@ -57,6 +67,27 @@ class Basis:
     inspection: Inspection | None = None
     plan: Plan | None = None
 
+    @property
+    def scope(self) -> Scope:
+        return Scope.of_unit(self.scope_unit)
+
+    @property
+    def period(self) -> Period:
+        return Period(self.period_start, self.period_end)
+
+
+def _number(value) -> float | None:
+    """A figure as kept in the report's JSON (facts round it to one decimal)."""
+    return None if value is None else float(value)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return _number(percent(part, whole))
+
+
+def _average(total, count: int) -> float | None:
+    return _number(average(total, count))
+
 
 def _date(value: dt.datetime) -> str:
     return timezone.localdate(value).isoformat()
@@ -65,18 +96,21 @@ def _date(value: dt.datetime) -> str:
 def _inspections(basis: Basis, organization_id: int):
     if basis.inspection is not None:
         return Inspection.objects.filter(pk=basis.inspection.pk)
-    begin, finish = period_bounds(basis.period_start, basis.period_end)
-    return done_inspections(organization_id, basis.scope_unit, begin, finish)
+    return counted_inspections(basis.scope, basis.period)
 
 
 def _findings(basis: Basis, organization_id: int):
     if basis.inspection is not None:
         return Finding.objects.filter(inspection_id=basis.inspection.pk)
-    begin, finish = period_bounds(basis.period_start, basis.period_end)
-    return Finding.objects.filter(
-        organization_id=organization_id, unit__path__startswith=basis.scope_unit.path,
-        created_at__gte=begin, created_at__lt=finish,
-    )
+    return findings_raised(basis.scope, basis.period)
+
+
+def _findings_judged(basis: Basis):
+    """The findings whose on-time closure the report states: the inspection's own, or those due in
+    the period (the one rule of facts.figures.on_time_closure)."""
+    if basis.inspection is not None:
+        return Finding.objects.filter(inspection_id=basis.inspection.pk)
+    return findings_due(basis.scope, basis.period)
 
 
 # --- figures -----------------------------------------------------------------------------------
@@ -94,16 +128,17 @@ def _execution(basis: Basis, organization_id: int, inspections: list[dict], toda
                 unit__path__startswith=basis.scope_unit.path,
                 date__gte=basis.period_start, date__lte=basis.period_end,
             )
-        counts = Counter(rows.values_list("status", flat=True))
+        completion = plan_completion(rows)
+        cancelled = rows.filter(status=VisitStatus.CANCELLED).count()
         missed = list(
             rows.filter(status=VisitStatus.PLANNED, date__lt=today)
             .order_by("date", "unit__code", "id")
             .values("unit_id", "unit__name", "date", "supervisor__display_name")[:LISTED_MISSES]
         )
         visits = {
-            "planned": counts[VisitStatus.PLANNED] + counts[VisitStatus.DONE],
-            "done": counts[VisitStatus.DONE],
-            "cancelled": counts[VisitStatus.CANCELLED],
+            "planned": completion["visits_planned"],
+            "done": completion["visits_done"],
+            "cancelled": cancelled,
             "missed": [
                 {"unit_id": m["unit_id"], "unit_name": m["unit__name"], "date": m["date"].isoformat(),
                  "supervisor": m["supervisor__display_name"]}
@@ -112,11 +147,11 @@ def _execution(basis: Basis, organization_id: int, inspections: list[dict], toda
         }
     units_inspected = len({row["unit_id"] for row in inspections})
     in_scope = (
-        1 if basis.inspection is not None else site_units(organization_id, basis.scope_unit).count()
+        1 if basis.inspection is not None else sites(basis.scope).count()
     )
     return {
         **visits,
-        "completion_rate": percent(visits["done"], visits["planned"]),
+        "completion_rate": _percent(visits["done"], visits["planned"]),
         "inspections": len(inspections),
         "ad_hoc": sum(1 for row in inspections if not row["visit_id"]),
         "units_inspected": units_inspected,
@@ -135,14 +170,14 @@ def _highlights(inspections: list[dict], answers_total: int, passed_items: int, 
     for unit_id, rows in by_unit.items():
         total = sum(row["score"] for row in rows)
         units.append({"unit_id": unit_id, "unit_name": rows[0]["unit__name"], "unit_code": rows[0]["unit__code"],
-                      "score": average(total, len(rows)), "inspections": len(rows)})
+                      "score": _average(total, len(rows)), "inspections": len(rows)})
     units.sort(key=lambda u: (-u["score"], u["unit_code"]))
     passed = sum(1 for row in scored if row["passed"])
     return {
-        "average_score": average(sum(row["score"] for row in scored), len(scored)),
+        "average_score": _average(sum(row["score"] for row in scored), len(scored)),
         "passed": passed,
         "scored": len(scored),
-        "pass_rate": percent(passed, len(scored)),
+        "pass_rate": _percent(passed, len(scored)),
         "perfect": sum(1 for row in scored if row["score"] == 100),
         "best_units": [u for u in units if u["score"] >= pass_mark][:BEST_UNITS],
         "items_checked": answers_total,
@@ -230,20 +265,14 @@ def _analysis(findings, category_labels: dict[str, str]) -> dict:
     }
 
 
-def _rectification(findings, now: dt.datetime) -> dict:
+def _rectification(findings, judged, now: dt.datetime) -> dict:
+    """The status of the findings raised, and the on-time closure rate of `judged` as of `now`."""
     today = timezone.localdate(now)
     counts = dict(findings.values_list("status").annotate(count=Count("id")).order_by())
     closed = counts.get(FindingStatus.CLOSED, 0)
-    on_time = (
-        findings.filter(status=FindingStatus.CLOSED)
-        .annotate(closed_day=TruncDate("closed_at", tzinfo=timezone.get_current_timezone()))
-        .filter(closed_day__lte=F("due_date"))
-        .count()
-    )
+    timeliness = on_time_closure(judged, today)
     overdue = findings.exclude(status=FindingStatus.CLOSED).filter(due_date__lt=today)
     overdue_count = overdue.count()
-    # On-time rate: closed by the due date, over every finding that was due by now or is closed.
-    due = closed + overdue_count
     overdue_rows = list(
         overdue.order_by("due_date", "id").values("id", "unit__name", "title", "severity", "due_date")[:LISTED_OVERDUE]
     )
@@ -255,9 +284,9 @@ def _rectification(findings, now: dt.datetime) -> dict:
         "submitted": counts.get(FindingStatus.SUBMITTED, 0),
         "closed": closed,
         "overdue": overdue_count,
-        "closed_on_time": on_time,
-        "due": due,
-        "on_time_rate": percent(on_time, due),
+        "closed_on_time": timeliness["findings_on_time"],
+        "due": timeliness["findings_due"],
+        "on_time_rate": _number(timeliness["on_time_closure_rate"]),
         "overdue_list": [
             {"finding_id": row["id"], "unit_name": row["unit__name"], "title": row["title"],
              "severity": row["severity"], "due_date": row["due_date"].isoformat(),
@@ -323,14 +352,14 @@ def gather(basis: Basis, *, organization_id: int, now: dt.datetime) -> dict:
         "problems": problems,
         "analysis": _analysis(findings, categories),
         "recommendations": _recommendations(problems, repeat_codes),
-        "rectification": _rectification(findings, now),
+        "rectification": _rectification(findings, _findings_judged(basis), now),
     }
     if basis.inspection is not None:
         inspection = basis.inspection
         data["inspection"] = {
             "id": inspection.pk, "unit_name": inspection.unit.name, "date": _date(inspection.performed_at),
             "inspector": inspection.inspector.display_name, "mode": str(inspection.get_mode_display()),
-            "template": str(inspection.template), "score": one_decimal(inspection.score),
+            "template": str(inspection.template), "score": _number(round1(inspection.score)),
             "passed": inspection.passed, "critical_failed": inspection.critical_failed,
             "planned": bool(inspection.visit_id),
         }

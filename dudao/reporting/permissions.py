@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dudao.core.scoping import actor_covers, in_org, is_active_actor
 
-from .choices import BulletinStatus, ReportStatus
+from .choices import BulletinStatus
 from .models import READERS, UNIT_MANAGERS, WRITERS
+from .workflow import BULLETIN, REPORT
 
 
 def can_draft_report(actor, scope_unit=None) -> bool:
@@ -16,12 +17,12 @@ def can_draft_report(actor, scope_unit=None) -> bool:
 
 
 def can_edit_report(actor, report) -> bool:
-    return (report.status == ReportStatus.DRAFT and in_org(actor, report)
+    return (REPORT.editable(report) and in_org(actor, report)
             and actor_covers(actor, WRITERS, report.scope_unit.path))
 
 
 def can_submit_report(actor, report) -> bool:
-    return can_edit_report(actor, report)
+    return REPORT.allowed(report, "submit") and can_edit_report(actor, report)
 
 
 def can_compile_bulletin(actor, scope_unit=None) -> bool:
@@ -30,7 +31,7 @@ def can_compile_bulletin(actor, scope_unit=None) -> bool:
 
 
 def can_publish_bulletin(actor, bulletin) -> bool:
-    return (bulletin.status == BulletinStatus.DRAFT and in_org(actor, bulletin)
+    return (BULLETIN.allowed(bulletin, "publish") and in_org(actor, bulletin)
             and actor_covers(actor, WRITERS, bulletin.scope_unit.path))
 
 

@@ -23,19 +23,20 @@ from dudao.core.errors import (
     require_permission,
     validation_error,
 )
+from dudao.core.periods import Period, window_before
+from dudao.facts.figures import COUNTED_STATUSES, counted_inspections, sites
+from dudao.facts.scope import Scope
 from dudao.inspections.models import Inspection
 from dudao.notifications.services import notify
 from dudao.org.choices import Role
-from dudao.org.models import RoleAssignment, Unit
-from dudao.org.selectors import unit_managers
+from dudao.org.models import Unit
+from dudao.org.selectors import RoleHolders, unit_managers
 from dudao.planning.models import Plan
 from dudao.policies.registry import policy_for
 
 from . import compilation, drafting
 from .choices import SECTION_KEYS, BulletinOrigin, BulletinStatus, ReportSource
-from .figures import DONE_STATUSES, done_inspections, site_units
 from .models import Bulletin, BulletinRead, Report
-from .periods import period_before, period_bounds
 from .permissions import (
     can_compile_bulletin,
     can_draft_report,
@@ -45,7 +46,7 @@ from .permissions import (
     can_submit_report,
     managed_units_in_scope,
 )
-from .workflow import bulletin_transition, report_transition
+from .workflow import BULLETIN, REPORT
 
 REPORT_AUDIT_FIELDS = ["title", "source", "inspection", "plan", "scope_unit", "period_start", "period_end", "status",
                        "approval"]
@@ -85,7 +86,7 @@ def _basis(*, actor, inspection, plan, scope_unit, period_start, period_end) -> 
         )
     if inspection is not None:
         _same_org(actor, inspection)
-        if inspection.status not in DONE_STATUSES:
+        if inspection.status not in COUNTED_STATUSES:
             raise validation_error("inspection_id", _("只能根据已提交的检查起草报告"))
         day = timezone.localdate(inspection.performed_at)
         return drafting.Basis(ReportSource.INSPECTION, inspection.unit, day, day, inspection=inspection)
@@ -151,7 +152,7 @@ def report_update(*, actor, report: Report, sections: dict | None = None, title:
     """Edit a draft's title and section texts (only the sections given change)."""
     _same_org(actor, report)
     report = _lock_report(report)
-    report_transition(report, "edit")
+    REPORT.check(report, "edit")
     require_permission(can_edit_report(actor, report))
     sections = sections or {}
     unknown = sorted(set(sections) - set(SECTION_KEYS))
@@ -191,20 +192,16 @@ def report_submit(*, actor, report: Report, now: dt.datetime | None = None) -> R
     """Send a draft for approval (kind "report", routed by policy); it is read-only until decided."""
     _same_org(actor, report)
     report = _lock_report(report)
-    status = report_transition(report, "submit")
+    REPORT.check(report, "submit")
     require_permission(can_submit_report(actor, report))
     now = now or timezone.now()
-    before = snapshot(report, REPORT_AUDIT_FIELDS)
     approval = approval_request_create(
         actor=actor, kind="report", title=report.title, unit=report.scope_unit, subject=report, now=now,
         detail={"report_id": report.pk, "period_start": report.period_start.isoformat(),
                 "period_end": report.period_end.isoformat()},
     )
-    report.status, report.approval = status, approval
-    report.submitted_by, report.submitted_at, report.updated_at = actor, now, now
-    report.save(update_fields=["status", "approval", "submitted_by", "submitted_at", "updated_at"])
-    record_event(actor=actor, action="report.submit", obj=report, at=now, before=before,
-                 after=snapshot(report, REPORT_AUDIT_FIELDS))
+    REPORT.apply(report, "submit", actor=actor, audit_fields=REPORT_AUDIT_FIELDS, at=now,
+                 changes={"approval": approval, "submitted_by": actor, "submitted_at": now, "updated_at": now})
     return report
 
 
@@ -222,16 +219,12 @@ def report_approval_outcome(request, outcome: str) -> None:
     step = request.steps.exclude(decided_by=None).select_related("decided_by").order_by("-position").first()
     decider = step.decided_by if step else None
     at = request.decided_at or timezone.now()
-    before = snapshot(report, REPORT_AUDIT_FIELDS)
     if outcome == "approved":
-        report.status = report_transition(report, "approve")
-        report.approved_at = at
+        REPORT.apply(report, "approve", actor=decider, audit_fields=REPORT_AUDIT_FIELDS, at=at,
+                     changes={"approved_at": at, "updated_at": at})
     else:
-        report.status = report_transition(report, "reject")
-    report.updated_at = at
-    report.save(update_fields=["status", "approved_at", "updated_at"])
-    record_event(actor=decider, action=f"report.{'approve' if outcome == 'approved' else 'reject'}", obj=report,
-                 at=at, before=before, after=snapshot(report, REPORT_AUDIT_FIELDS))
+        REPORT.apply(report, "reject", actor=decider, audit_fields=REPORT_AUDIT_FIELDS, at=at,
+                     changes={"updated_at": at})
     if outcome != "approved":
         return
     if policy_for(report.organization_id, on=timezone.localdate(at)).reports.send_to_units:
@@ -257,17 +250,15 @@ def _compile(*, actor, organization_id: int, scope_unit: Unit, period_start: dt.
         .first()
     )
     if existing is not None:
-        bulletin_transition(existing, "recompile")
+        BULLETIN.check(existing, "recompile")
     data = compilation.compile_bulletin(
         organization_id=organization_id, scope_unit=scope_unit, period_start=period_start, period_end=period_end,
         now=now,
     )
     if existing is not None:
-        before = snapshot(existing, BULLETIN_AUDIT_FIELDS)
-        existing.data, existing.compiled_by, existing.compiled_at = data, actor, now
-        existing.save(update_fields=["data", "compiled_by", "compiled_at"])
-        record_event(actor=actor, action="bulletin.recompile", obj=existing, at=now, before=before,
-                     after={**snapshot(existing, BULLETIN_AUDIT_FIELDS), "summary": data["summary"]})
+        BULLETIN.apply(existing, "recompile", actor=actor, audit_fields=BULLETIN_AUDIT_FIELDS, at=now,
+                       changes={"data": data, "compiled_by": actor, "compiled_at": now},
+                       extra={"summary": data["summary"]})
         return existing, False
     bulletin = Bulletin(
         organization_id=organization_id, title=_bulletin_title(scope_unit, period_start, period_end)[:200],
@@ -304,11 +295,9 @@ def bulletin_compile(*, actor, scope_unit: Unit, period_start: dt.date, period_e
 
 def _compilers(organization_id: int) -> list:
     """Who is told that a scheduled bulletin waits to be published: ops managers, else admins."""
+    holders = RoleHolders(organization_id, {Role.OPS_MANAGER, Role.ADMIN})
     for role in (Role.OPS_MANAGER, Role.ADMIN):
-        people = {
-            a.person_id: a.person for a in RoleAssignment.objects.filter(
-                organization_id=organization_id, role=role, person__is_active=True).select_related("person")
-        }
+        people = {a.person_id: a.person for a in holders.holding(role)}
         if people:
             return list(people.values())
     return []
@@ -325,12 +314,11 @@ def bulletins_compile_scheduled(*, now: dt.datetime) -> dict:
     roots = Unit.objects.filter(parent__isnull=True, organization__is_active=True).select_related("organization")
     for root in roots.order_by("organization_id"):
         kind = policy_for(root.organization_id, on=today).bulletins.period
-        start, end = period_before(today, kind)
+        start, end = window_before(kind, today)
         if Bulletin.objects.filter(scope_unit=root, period_start=start, period_end=end).exists():
             skipped += 1
             continue
-        begin, finish = period_bounds(start, end)
-        if not done_inspections(root.organization_id, root, begin, finish).exists():
+        if not counted_inspections(Scope.of_unit(root), Period(start, end)).exists():
             skipped += 1
             continue
         try:
@@ -358,16 +346,13 @@ def bulletin_publish(*, actor, bulletin: Bulletin, now: dt.datetime | None = Non
     """Publish a draft to every site unit in its scope: one receipt per unit, their managers told."""
     _same_org(actor, bulletin)
     bulletin = Bulletin.objects.select_for_update().select_related("scope_unit").get(pk=bulletin.pk)
-    status = bulletin_transition(bulletin, "publish")
+    BULLETIN.check(bulletin, "publish")
     require_permission(can_publish_bulletin(actor, bulletin))
     now = now or timezone.now()
-    before = snapshot(bulletin, BULLETIN_AUDIT_FIELDS)
-    bulletin.status, bulletin.published_by, bulletin.published_at = status, actor, now
-    bulletin.save(update_fields=["status", "published_by", "published_at"])
-    audience = list(site_units(bulletin.organization_id, bulletin.scope_unit).values_list("pk", flat=True))
+    audience = list(sites(Scope.of_unit(bulletin.scope_unit)).values_list("pk", flat=True))
+    BULLETIN.apply(bulletin, "publish", actor=actor, audit_fields=BULLETIN_AUDIT_FIELDS, at=now,
+                   changes={"published_by": actor, "published_at": now}, extra={"unit_ids": audience})
     BulletinRead.objects.bulk_create([BulletinRead(bulletin=bulletin, unit_id=pk) for pk in audience])
-    record_event(actor=actor, action="bulletin.publish", obj=bulletin, at=now, before=before,
-                 after={**snapshot(bulletin, BULLETIN_AUDIT_FIELDS), "unit_ids": audience})
     notify(
         recipients=unit_managers(audience), kind="bulletin.published", obj=bulletin, at=now,
         title=_("新公报:%(title)s") % {"title": bulletin.title}, body=_("请阅读本期督导检查公报。"),

@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from dudao.core.errors import ApplicationError, ErrorCode
+from dudao.core.periods import window_before
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
+from dudao.facts.figures import COUNTED_STATUSES
 from dudao.inspections.models import Inspection
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Unit
@@ -24,10 +26,8 @@ from dudao.policies.registry import policy_for
 
 from . import documents, selectors, services
 from .choices import BULLETIN_STATUS_BADGES, REPORT_STATUS_BADGES, ReportSource, ReportStatus
-from .figures import DONE_STATUSES
 from .forms import BulletinCreateForm, ReportCreateForm, ReportEditForm
 from .models import WRITERS, Bulletin, Report
-from .periods import period_before
 from .permissions import (
     can_compile_bulletin,
     can_draft_report,
@@ -87,7 +87,7 @@ def _writable_units(actor) -> list[tuple[int, str]]:
 
 def _report_form(actor, data=None, initial=None, preset=None) -> ReportCreateForm:
     inspections = list(
-        Inspection.objects.visible_to(actor, "inspect").filter(status__in=DONE_STATUSES)
+        Inspection.objects.visible_to(actor, "inspect").filter(status__in=COUNTED_STATUSES)
         .select_related("unit", "template").order_by("-performed_at", "-id")[:CHOICES_LIMIT]
     )
     plans = list(Plan.objects.visible_to(actor, "manage").order_by("-period_start", "-id")[:CHOICES_LIMIT])
@@ -262,7 +262,7 @@ def bulletin_create(request):
     if request.GET.get("scope_unit"):
         scope = get_for_actor(Unit, actor, request.GET["scope_unit"]).pk
     kind = policy_for(actor.organization_id, on=timezone.localdate()).bulletins.period
-    start, end = period_before(timezone.localdate(), kind)
+    start, end = window_before(kind, timezone.localdate())
     form = BulletinCreateForm(
         request.POST if request.method == "POST" else None, units=units,
         initial={"scope_unit": scope, "period_start": start, "period_end": end},

@@ -3,6 +3,7 @@ consecutive failures and exactly one review case, re-runs, the job, and refusals
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from dudao.analytics.evaluation import competition_ranks
 from dudao.analytics.models import EvaluationRun, ReviewCase, UnitEvaluation
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.models import AuditEvent
+from dudao.core.periods import add_months
 from dudao.notifications.models import Notification
 from dudao.policies.models import PolicyVersion
 
@@ -186,6 +188,33 @@ def test_consecutive_failures_open_exactly_one_review_case(world):
     assert row(world, "store1", "2025-04").review_case.month == d("2025-04-01")
 
 
+def test_a_month_not_ended_is_provisional_judges_nobody_and_a_later_run_makes_it_final(world):
+    data = Data(world)
+    for month in ("2025-01", "2025-02"):
+        data.inspection("store1", f"{month}-03", "60.0")
+    run(world, "2025-01")
+    events = AuditEvent.objects.count()
+
+    # On 2025-02-06 February has not ended: store1 fails a second month, but only provisionally.
+    early = run(world, "2025-02", now=at("2025-02-06", 9))
+    s1 = row(world, "store1", "2025-02")
+    assert early.provisional is True and s1.provisional is True
+    assert s1.score == Decimal("60.0") and s1.passed is False
+    assert (s1.key_target, s1.key_target_deadline, s1.review_case_id) == (False, None, None)
+    assert (early.key_targets, early.review_cases_opened) == (0, 0)
+    assert not ReviewCase.objects.exists()
+    assert not Notification.objects.filter(dedupe_key="evaluation.key_target:2025-02").exists()
+    assert AuditEvent.objects.count() == events + 1  # the run itself, nothing else
+    assert AuditEvent.objects.latest("id").after["provisional"] is True
+
+    # After the month has ended the run is final and replaces the provisional results.
+    final = run(world, "2025-02", now=at("2025-03-01", 2))
+    s1 = row(world, "store1", "2025-02")
+    assert final.pk == early.pk and final.provisional is False and s1.provisional is False
+    assert s1.key_target is True and s1.consecutive_failures == 2 and s1.review_case_id is not None
+    assert UnitEvaluation.objects.filter(month=d("2025-02-01"), provisional=True).count() == 0
+
+
 def test_key_targets_and_review_cases_notify_the_right_people(world):
     data = Data(world)
     for month in ("2025-01", "2025-02"):
@@ -281,11 +310,23 @@ def test_an_integration_submit_through_the_real_services_is_evaluated(world):
     ])
     inspections.inspection_submit(actor=world.person("supervisor"), inspection=inspection)
     month = timezone.localdate(inspection.performed_at).replace(day=1)
+    # This month has not ended: the result is provisional and judges nobody.
     services.evaluation_run(actor=world.person("admin"), organization=world.org, month=month)
     s1 = UnitEvaluation.objects.get(unit=world.units["store1"], month=month)
     assert s1.inspection_count == 1 and s1.inspection_average == Decimal("75.00")
-    assert s1.findings_due == 0  # the finding it raised is not due yet
-    assert s1.score == Decimal("75.0") and s1.key_target is True
+    assert s1.score == Decimal("75.0") and s1.provisional is True and s1.key_target is False
+    # Run again once the month has ended: final, and the failing unit becomes a key target.
+    after = timezone.make_aware(dt.datetime.combine(add_months(month, 1), dt.time(2, 30)))
+    services.evaluation_run(actor=world.person("admin"), organization=world.org, month=month, now=after)
+    s1 = UnitEvaluation.objects.get(unit=world.units["store1"], month=month)
+    assert s1.inspection_count == 1 and s1.inspection_average == Decimal("75.00")
+    # The finding it raised is still open: when it fell due within the month it counts late
+    # (0% on time: 0.7 * 75 + 0.3 * 0), else only the inspection average counts.
+    finding = inspection.findings.get()
+    due_in_month = finding.due_date < add_months(month, 1)
+    assert (s1.findings_due, s1.findings_on_time) == ((1, 0) if due_in_month else (0, 0))
+    assert s1.score == (Decimal("52.5") if due_in_month else Decimal("75.0"))
+    assert s1.provisional is False and s1.key_target is True
 
 
 def test_first_run_query_count_is_the_same_for_one_or_many_key_targets(world):

@@ -375,3 +375,22 @@ def test_dashboard_for_one_store_reached_by_a_link_keeps_the_period(world, clien
     assert response.status_code == 200
     assert f'<option value="{world.units["store2"].pk}" selected>淮海路店</option>' in content
     assert '<span class="value">91.0</span>' in content  # store2's one March inspection
+
+
+def test_a_provisional_evaluation_is_labelled_and_the_run_form_proposes_the_last_complete_month(world, client):
+    from dudao.analytics import services
+    from dudao.core.periods import last_complete_month
+
+    client.force_login(world.people["admin"])
+    today = timezone.localdate()
+    month = today.replace(day=1)  # the current month has not ended
+    Data(world).inspection("store1", f"{today:%Y-%m-%d}", "60.0", hour=0)
+    services.evaluation_run(actor=world.person("admin"), organization=world.org, month=month)
+    content = client.get(reverse("analytics:evaluations"), {"month": f"{month:%Y-%m}"}).content.decode()
+    assert "暂定结果" in content and "暂定,本月尚未结束" in content
+    # The month shown is the current one, the month proposed for a run the last one that has ended.
+    assert f'id="id_run_month" name="month" value="{last_complete_month(today):%Y-%m}"' in content
+    response = client.get(reverse("analytics:export"), {"table": "evaluations", "month": f"{month:%Y-%m}"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert "暂定" in sheet["A1"].value and "暂定" in [cell.value for cell in sheet[3]]

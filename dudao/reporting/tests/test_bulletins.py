@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.models import AuditEvent
+from dudao.core.periods import window_before, window_of
 from dudao.notifications.models import Notification
 from dudao.reporting import services
 from dudao.reporting.models import Bulletin, BulletinRead
-from dudao.reporting.periods import period_before, period_containing
 from dudao.reporting.selectors import bulletin_reads
 
 from . import scenario
@@ -55,7 +55,7 @@ def state(bulletin):
     (D(2026, 3, 18), "monthly", (D(2026, 3, 1), D(2026, 3, 31))),
 ])
 def test_periods(day, kind, expected):
-    assert period_containing(day, kind) == expected
+    assert window_of(kind, day) == expected
 
 
 @pytest.mark.parametrize(("day", "kind", "expected"), [
@@ -65,7 +65,7 @@ def test_periods(day, kind, expected):
     (D(2026, 3, 16), "weekly", (D(2026, 3, 9), D(2026, 3, 15))),
 ])
 def test_the_period_just_ended(day, kind, expected):
-    assert period_before(day, kind) == expected
+    assert window_before(kind, day) == expected
 
 
 # --- the figures -------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_common_problems_are_cut_at_the_policy_count(world, data):
 
     policy_version_create(actor=world.people["admin"], organization=world.org, effective_from=timezone.localdate(),
                           overrides={"bulletins": {"common_problems_count": 1}})
-    period = period_containing(timezone.localdate(), "semi_monthly")
+    period = window_of("semi_monthly", timezone.localdate())
     inspect(world, "store1", data.template, period[0], {"A1": "", "A2": ""})
     bulletin, _ = compile_(world, start=period[0], end=period[1], now=timezone.now())
     assert [p["item_code"] for p in bulletin.data["common_problems"]] == ["A1"]
@@ -144,7 +144,12 @@ def test_the_summary(world, data):
     bulletin, _ = compile_(world)
     assert bulletin.data["summary"] == {
         "units_in_scope": 2, "units_inspected": 2, "inspections": 4, "average_score": 80.0, "passed": 3,
-        "pass_rate": 75.0, "findings": 4, "repeat_findings": 1, "overdue_findings": 2}
+        "pass_rate": 75.0, "findings": 4, "repeat_findings": 1, "overdue_findings": 2,
+        # The figures of dudao.facts, as the dashboard and the evaluation give them: all sites inspected;
+        # f1, f2, f3 and f6 are due in the period and decided by 03-20, only f1 on time; 2 of 3 visits done.
+        "unit_rate": 100.0, "repeat_rate": 25.0, "findings_due": 4, "findings_on_time": 1,
+        "on_time_closure_rate": 25.0, "visits_planned": 3, "visits_done": 2, "visit_rate": 66.7}
+    assert bulletin.data["provisional"] is False
     assert bulletin.data["not_inspected"] == []
 
 
@@ -297,7 +302,7 @@ def test_the_job_follows_the_policy_period(world, settings, tmp_path):
     today = timezone.localdate()
     policy_version_create(actor=world.people["admin"], organization=world.org, effective_from=today,
                           overrides={"bulletins": {"period": "monthly"}})
-    start, end = period_containing(today, "monthly")
+    start, end = window_of("monthly", today)
     inspect(world, "store1", template(world), start)
     first_of_next = end + dt.timedelta(days=1)
     tick(f"{first_of_next.isoformat()}T01:10:00+08:00")
