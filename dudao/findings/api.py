@@ -116,7 +116,8 @@ def finding_reject(request, finding_id: int, payload: RejectIn):
 
 @router.post("/{finding_id}/extensions", response={201: ExtensionOut})
 def finding_extension_request(request, finding_id: int, payload: ExtensionIn):
-    """Ask for a later due date (the unit side); a supervisor in scope decides."""
+    """Ask for a later due date (the unit side): an approval request of kind `rectification_extension`
+    (its id is `approval_id`), decided in the approvals inbox by whom the policy routes it to."""
     actor = actor_of(request)
     finding = get_for_actor(Finding, actor, finding_id, action="rectify")
     extension = services.finding_extension_request(actor=actor, finding=finding, due_date=payload.due_date,
@@ -126,9 +127,10 @@ def finding_extension_request(request, finding_id: int, payload: ExtensionIn):
 
 @router.post("/{finding_id}/extensions/{extension_id}/decide", response=ExtensionOut)
 def finding_extension_decide(request, finding_id: int, extension_id: int, payload: ExtensionDecideIn):
-    """Approve (the due date moves) or refuse a pending extension request."""
+    """Approve (the due date moves) or refuse a pending extension request: the same decision as
+    `POST /api/v1/approvals/{approval_id}/decide`, taken by the approval engine."""
     actor = actor_of(request)
-    finding = get_for_actor(Finding, actor, finding_id, action="verify")
+    finding = get_for_actor(Finding, actor, finding_id)
     extension = selectors.extension_of(finding, extension_id)
     return services.finding_extension_decide(actor=actor, finding=finding, extension=extension,
                                              decision=payload.decision, comment=payload.comment)

@@ -197,7 +197,8 @@ def finding_detail_queryset() -> QuerySet:
         "answer__attachments",
         "closed_by_answer__attachments",
         Prefetch("events", queryset=FindingEvent.objects.select_related("actor").prefetch_related("attachments")),
-        Prefetch("extensions", queryset=FindingExtension.objects.select_related("requested_by", "decided_by")),
+        Prefetch("extensions", queryset=FindingExtension.objects.select_related("requested_by", "decided_by",
+                                                                             "approval__unit")),
     )
 
 

@@ -148,25 +148,6 @@ class TestExtensionRequestPost(_PageFinding, PageObjectMatrix):
         assert target.extensions.get().requested_due_date == target.due_date + dt.timedelta(days=4)
 
 
-class TestExtensionDecidePost(_PageFinding, PageObjectMatrix):
-    url_name = "findings:finding-extension-decide"
-    method = "post"
-    success_status = 302
-    with_extension = True
-    in_scope = "supervisor"
-    out_of_scope = "other_region_manager"
-    refused = ("unit_manager", "region_manager", "executive")
-
-    def url(self, world, target):
-        return reverse(self.url_name, args=[target.pk, target.extensions.get().pk])
-
-    def data(self, world, target):
-        return {"decide-decision": "reject", "decide-comment": "期限内可完成"}
-
-    def check_success(self, world, target, response):
-        assert target.extensions.get().status == "rejected"
-
-
 class TestFindingCreatePage(PageObjectMatrix):
     url_name = "findings:finding-create"
     in_scope = "supervisor"
