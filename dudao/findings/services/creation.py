@@ -158,13 +158,13 @@ def finding_create(
     )
     records.save(finding)
     event = records.timeline(finding, FindingEventKind.CREATED, actor=actor, at=now, note=description,
-                   data={"source": source})
+                             data={"source": source})
     attachment_ids = records.attach(actor, finding, event, attachments)
     record_event(actor=actor, action="finding.create", obj=finding, at=now,
                  after={**snapshot(finding, records.FINDING_AUDIT_FIELDS), "attachment_ids": attachment_ids})
     get_for_actor(Finding, actor, finding.pk)  # the creator must see what they made
     records.tell([responsible], actor=actor, finding=finding, kind="finding.assigned", at=now,
-          title=_("%(unit)s 有新问题待整改:%(title)s") % {"unit": unit.name, "title": finding.title},
-          body=_("整改期限 %(due)s") % {"due": due.isoformat()}, dedupe_key=f"finding:{finding.pk}:assigned")
+                 title=_("%(unit)s 有新问题待整改:%(title)s") % {"unit": unit.name, "title": finding.title},
+                 body=_("整改期限 %(due)s") % {"due": due.isoformat()}, dedupe_key=f"finding:{finding.pk}:assigned")
     return finding
 

@@ -42,10 +42,10 @@ def _remind_due_soon(organization_id: int, policy, now: dt.datetime, today: dt.d
                 continue
             count += 1
             records.tell([finding.owner or finding.responsible_person], actor=None, finding=finding,
-                  kind="finding.due_soon", at=now,
-                  title=_("整改即将到期(%(due)s):%(title)s") % {"due": finding.due_date.isoformat(),
-                                                           "title": finding.title},
-                  dedupe_key=f"finding:{finding.pk}:due_soon:{finding.due_date.isoformat()}")
+                         kind="finding.due_soon", at=now,
+                         title=_("整改即将到期(%(due)s):%(title)s") % {"due": finding.due_date.isoformat(),
+                                                                  "title": finding.title},
+                         dedupe_key=f"finding:{finding.pk}:due_soon:{finding.due_date.isoformat()}")
     return count
 
 
@@ -66,9 +66,9 @@ def _notify_overdue(organization_id: int, now: dt.datetime, today: dt.date) -> i
                 continue
             count += 1
             records.tell(unit_side(finding), actor=None, finding=finding, kind="finding.overdue", at=now,
-                  title=_("整改已逾期(期限 %(due)s):%(title)s") % {"due": finding.due_date.isoformat(),
-                                                             "title": finding.title},
-                  dedupe_key=f"finding:{finding.pk}:overdue:{finding.due_date.isoformat()}")
+                         title=_("整改已逾期(期限 %(due)s):%(title)s") % {"due": finding.due_date.isoformat(),
+                                                                    "title": finding.title},
+                         dedupe_key=f"finding:{finding.pk}:overdue:{finding.due_date.isoformat()}")
     return count
 
 
@@ -108,9 +108,9 @@ def _escalate(organization_id: int, policy, now: dt.datetime, today: dt.date) ->
                 # manager granted on the operations center), every holder in the organisation.
                 people = holders.over(finding.unit, str(step.role), fallback="organisation")
                 records.timeline(finding, FindingEventKind.ESCALATED, actor=None, at=now,
-                       note=_("逾期 %(days)s 天,升级至%(role)s") % {"days": days, "role": Role(step.role).label},
-                       data={"level": number, "role": step.role, "days_overdue": days,
-                             "recipient_ids": [p.pk for p in people]})
+                                 note=_("逾期 %(days)s 天,升级至%(role)s") % {"days": days, "role": Role(step.role).label},
+                                 data={"level": number, "role": step.role, "days_overdue": days,
+                                       "recipient_ids": [p.pk for p in people]})
                 sent = notify(
                     recipients=people, kind="finding.escalated", obj=finding, at=now,
                     title=_("【%(level)s级升级】%(unit)s 整改逾期 %(days)s 天:%(title)s") % {
