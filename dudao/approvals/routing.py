@@ -56,9 +56,14 @@ def approvers_for(*, role: str, unit, exclude: Iterable = ()) -> list:
     return holders.over(unit, role, fallback=_fallback(role), exclude_ids=_ids(exclude))
 
 
-def four_eyes(organization_id: int, on) -> bool:
-    """Whether one person may decide at most one step of a request made on `on` (policy)."""
-    return policy_for(organization_id, on=on).approvals.four_eyes
+def _organization(unit):
+    """The unit's organisation when already loaded (saves policy_for a query), else its id."""
+    return unit.organization if "organization" in unit._state.fields_cache else unit.organization_id
+
+
+def four_eyes(unit, on) -> bool:
+    """Whether one person may decide at most one step of a request from `unit` made on `on` (policy)."""
+    return policy_for(_organization(unit), on=on).approvals.four_eyes
 
 
 def roles_for(*, organization_id: int, kind: str, amount: Decimal | None, on) -> tuple[str, ...]:
@@ -89,7 +94,7 @@ def _decidable(holders: RoleHolders, unit, roles: Sequence[str], excluded: froze
 def route(*, kind: str, amount: Decimal | None, unit, requester, on) -> list[RoutedStep]:
     """The steps of a new request, each with its approvers; refused when a step has nobody to decide
     it, or, under four eyes, when the steps cannot be decided one by one by different people."""
-    policy = policy_for(unit.organization_id, on=on)
+    policy = policy_for(_organization(unit), on=on)
     roles = tuple(policy.approvals.roles_for(kind, amount))
     holders = RoleHolders(unit.organization_id, roles)
     steps = []
@@ -108,7 +113,9 @@ def route(*, kind: str, amount: Decimal | None, unit, requester, on) -> list[Rou
 def next_approvers(*, role: str, unit, requester, decided: Iterable, on) -> list:
     """The approvers of an open step: its role's holders over the unit, never the requester, and
     under four eyes nobody who decided an earlier step of the request (`decided`, people or ids)."""
-    exclude = [requester, *(decided if four_eyes(unit.organization_id, on) else ())]
+    decided = [person for person in decided if person is not None]
+    # Before any step is decided there is nobody to exclude, and no need to read the policy.
+    exclude = [requester, *(decided if decided and four_eyes(unit, on) else ())]
     return approvers_for(role=role, unit=unit, exclude=exclude)
 
 
@@ -119,7 +126,7 @@ def open_next(*, roles: Sequence[str], unit, requester, decided: Iterable, actor
     Refused when the step has nobody to decide it; under four eyes also when the steps to come could
     no longer be decided by people other than those who decided earlier ones: then someone else
     should take the current step."""
-    use_four_eyes = four_eyes(unit.organization_id, on)
+    use_four_eyes = four_eyes(unit, on)
     holders = RoleHolders(unit.organization_id, roles)
     excluded = frozenset(_ids([requester, *(decided if use_four_eyes else ())]))
     role = roles[0]
