@@ -3,7 +3,9 @@
 `GET|POST /findings` (filters `unit_id` (its subtree), `status`, `severity`, `overdue`, and also
 `repeat`, `source`, `view`), `GET /findings/{id}`, and one POST per step: `/plan`, `/progress`,
 `/submit`, `/accept`, `/reject`, `/extensions`, `/extensions/{id}/decide`. Whoever may not take a
-step gets 404, as for a finding out of scope.
+step gets 404, as for a finding out of scope. An extension request is an approval request of kind
+`rectification_extension` (`approval_id`); `/extensions/{id}/decide` takes the same decision as
+`POST /approvals/{approval_id}/decide`.
 """
 
 from django.utils import timezone
