@@ -10,6 +10,7 @@ __all__ = [
     "ApprovalStatus",
     "Decision",
     "REQUESTABLE_KINDS",
+    "SERVICE_KINDS",
     "STEP_STATUS_BADGES",
     "StepStatus",
 ]
@@ -50,9 +51,23 @@ class Decision(models.TextChoices):
     REJECT = "reject", _("驳回")
 
 
-# Kinds a person asks for directly (web forms and POST /api/v1/approvals). The other kinds belong to
-# another app's workflow (a plan, a report, an extension) and are requested by that app's services.
-REQUESTABLE_KINDS = (ApprovalKind.PURCHASE, ApprovalKind.ASSET_WRITE_OFF, ApprovalKind.ACTIVITY_FUNDS)
+# Kinds a person asks for directly (the new-request form and POST /api/v1/approvals), each with its
+# own form fields (forms.KIND_FIELDS). Every other kind belongs to another app's workflow (a plan, a
+# report, a rectification extension) and is requested by that app's services, naming its subject.
+REQUESTABLE_KINDS = (
+    ApprovalKind.PURCHASE,
+    ApprovalKind.ASSET_WRITE_OFF,
+    ApprovalKind.CONSUMABLES_WRITE_OFF,
+    ApprovalKind.ACTIVITY_FUNDS,
+    ApprovalKind.TARGET_REVISION,
+    ApprovalKind.RECRUITMENT_PLAN,
+)
 
 # Kinds whose route depends on the amount: a request of these kinds must state it.
-AMOUNT_KINDS = frozenset(REQUESTABLE_KINDS)
+AMOUNT_KINDS = frozenset({
+    ApprovalKind.PURCHASE, ApprovalKind.ASSET_WRITE_OFF, ApprovalKind.CONSUMABLES_WRITE_OFF,
+    ApprovalKind.ACTIVITY_FUNDS,
+})
+
+# Kinds only services create (each with its subject); refused when asked for by hand.
+SERVICE_KINDS = tuple(kind for kind in ApprovalKind if kind not in REQUESTABLE_KINDS)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +47,12 @@ KIND_FIELDS = {
         ("reason", lambda: forms.CharField(label=_("报损原因"), widget=forms.Textarea(attrs={"rows": 3}),
                                            max_length=2000)),
     ],
+    ApprovalKind.CONSUMABLES_WRITE_OFF: [
+        ("items", lambda: forms.CharField(label=_("报损物品(名称、规格、数量)"), widget=forms.Textarea(attrs={"rows": 3}),
+                                          max_length=2000)),
+        ("reason", lambda: forms.CharField(label=_("报损原因"), widget=forms.Textarea(attrs={"rows": 2}),
+                                           max_length=2000)),
+    ],
     ApprovalKind.ACTIVITY_FUNDS: [
         ("activity", lambda: forms.CharField(label=_("活动名称"), max_length=200)),
         ("activity_date", lambda: forms.DateField(label=_("活动日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))),
@@ -53,6 +60,23 @@ KIND_FIELDS = {
                                                     required=False)),
         ("purpose", lambda: forms.CharField(label=_("经费用途"), widget=forms.Textarea(attrs={"rows": 3}),
                                             max_length=2000)),
+    ],
+    ApprovalKind.TARGET_REVISION: [
+        ("target_of", lambda: forms.CharField(label=_("指标对象(人员或机构)"), max_length=200)),
+        ("kpi", lambda: forms.CharField(label=_("指标"), max_length=200)),
+        ("target_period", lambda: forms.CharField(label=_("指标期间(如 2026-12、2026-Q4)"), max_length=20)),
+        ("current_value", lambda: forms.DecimalField(label=_("原指标值"), max_digits=14, decimal_places=2)),
+        ("requested_value", lambda: forms.DecimalField(label=_("修正为"), max_digits=14, decimal_places=2)),
+        ("reason", lambda: forms.CharField(label=_("修正理由"), widget=forms.Textarea(attrs={"rows": 3}),
+                                           max_length=2000)),
+    ],
+    ApprovalKind.RECRUITMENT_PLAN: [
+        ("month", lambda: forms.CharField(label=_("招募月份(如 2026-12)"), max_length=7)),
+        ("positions", lambda: forms.CharField(label=_("岗位及人数"), widget=forms.Textarea(attrs={"rows": 3}),
+                                              max_length=2000)),
+        ("headcount", lambda: forms.IntegerField(label=_("合计人数"), min_value=1, max_value=10000)),
+        ("reason", lambda: forms.CharField(label=_("招募理由"), widget=forms.Textarea(attrs={"rows": 2}),
+                                           max_length=2000)),
     ],
 }
 
@@ -67,6 +91,18 @@ DETAIL_LABELS = {
     "activity_date": _("活动日期"),
     "participants": _("参与人数"),
     "purpose": _("经费用途"),
+    "target_of": _("指标对象"),
+    "kpi": _("指标"),
+    "target_period": _("指标期间"),
+    "current_value": _("原指标值"),
+    "requested_value": _("修正为"),
+    "month": _("招募月份"),
+    "positions": _("岗位及人数"),
+    "headcount": _("合计人数"),
+    # Rectification extensions (made by findings).
+    "finding_title": _("问题"),
+    "previous_due_date": _("原整改期限"),
+    "requested_due_date": _("申请延至"),
     # Requests made by other apps (plans, reports).
     "period": _("计划期间"),
     "visits": _("走访次数"),
@@ -78,12 +114,14 @@ DETAIL_LABELS = {
 AMOUNT_LABELS = {
     ApprovalKind.PURCHASE: _("申购金额(元)"),
     ApprovalKind.ASSET_WRITE_OFF: _("损失金额(元)"),
+    ApprovalKind.CONSUMABLES_WRITE_OFF: _("损失金额(元)"),
     ApprovalKind.ACTIVITY_FUNDS: _("申请经费(元)"),
 }
 
 
 class ApprovalRequestForm(forms.Form):
-    """A purchase, asset write-off or activity-fund request; kind-specific fields go into `detail`."""
+    """A request of one requestable kind; kind-specific fields go into `detail`. Kinds routed by
+    amount ask for it; the others (target revision, recruitment plan) have no amount."""
 
     unit = forms.ModelChoiceField(label=_("申请机构"), queryset=Unit.objects.none())
     title = forms.CharField(label=_("标题"), max_length=200)
@@ -94,7 +132,10 @@ class ApprovalRequestForm(forms.Form):
         self.kind = kind
         self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
         self.fields["unit"].label_from_instance = lambda unit: f"{'—' * unit.depth} {unit.name}"
-        self.fields["amount"].label = AMOUNT_LABELS[kind]
+        if kind in AMOUNT_LABELS:
+            self.fields["amount"].label = AMOUNT_LABELS[kind]
+        else:
+            del self.fields["amount"]
         for name, make in KIND_FIELDS[kind]:
             self.fields[name] = make()
         self.fields["files"] = MultipleFileField(
@@ -107,6 +148,8 @@ class ApprovalRequestForm(forms.Form):
             value = self.cleaned_data.get(name)
             if isinstance(value, dt.date):
                 value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = str(value)
             if value not in (None, ""):
                 data[name] = value
         return data

@@ -20,12 +20,13 @@ REQUEST_READERS = frozenset({
 
 
 class ApprovalRequest(OrgScopedModel):
-    """A request that needs sign-off (审批单): a purchase, an asset write-off, activity funds, a plan.
+    """A request that needs sign-off (审批单): a purchase, a write-off, activity funds, a target
+    revision, a recruitment plan, or, asked by another app, a plan, a report, a rectification extension.
 
     Its steps come from the policy's routing table for its kind and amount, resolved to the people
-    who hold each step's role over the requesting unit when it is made. `subject_type`/`subject_id`
-    name the object another app asked approval for (a plan); that app learns the outcome through
-    the outcome-handler registry (registry.py).
+    who hold each step's role over the requesting unit (routing.py). `subject_type`/`subject_id`
+    name the object another app asked approval for (a plan, a finding); that app learns the outcome
+    through the outcome-handler registry (registry.py).
     """
 
     kind = models.CharField(_("类型"), max_length=40, choices=ApprovalKind.choices)

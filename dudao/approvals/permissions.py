@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dudao.core.scoping import actor_covers, is_active_actor
 
-from .choices import ApprovalStatus
+from .workflow import REQUEST
 
 
 def can_request_approval(actor, unit=None) -> bool:
@@ -17,15 +17,20 @@ def can_request_approval(actor, unit=None) -> bool:
 
 
 def can_decide_approval(actor, request) -> bool:
-    """Only a holder of the current step's role over the requesting unit, never the requester."""
-    from .routing import approvers_for
+    """Only a holder of the current step's role over the requesting unit, never the requester, and
+    under four eyes (policy) nobody who decided an earlier step of the same request."""
+    from django.utils import timezone
+
+    from .routing import next_approvers
 
     if not is_active_actor(actor) or request.organization_id != actor.organization_id:
         return False
-    if request.status != ApprovalStatus.PENDING or request.requester_id == actor.pk:
+    if not REQUEST.allowed(request, "approve") or request.requester_id == actor.pk:
         return False
     step = request.current_step()
     if step is None:
         return False
-    approvers = approvers_for(role=step.role, unit=request.unit, exclude=[request.requester])
+    decided = [s.decided_by_id for s in request.steps_in_order() if s.position < step.position]
+    approvers = next_approvers(role=step.role, unit=request.unit, requester=request.requester_id, decided=decided,
+                               on=timezone.localdate(request.created_at))
     return any(person.pk == actor.pk for person in approvers)

@@ -29,10 +29,10 @@ from dudao.notifications.services import notify
 from dudao.policies.registry import policy_for
 
 from . import registry, routing
-from .choices import AMOUNT_KINDS, ApprovalKind, ApprovalStatus, Decision, StepStatus
+from .choices import AMOUNT_KINDS, REQUESTABLE_KINDS, ApprovalKind, ApprovalStatus, Decision, StepStatus
 from .models import ApprovalRequest, ApprovalStep
 from .permissions import can_decide_approval, can_request_approval
-from .workflow import request_transition, step_transition
+from .workflow import REQUEST, step_to
 
 REQUEST_AUDIT_FIELDS = ["kind", "title", "amount", "unit", "detail", "requester", "status", "subject_type",
                         "subject_id"]
@@ -102,6 +102,10 @@ def approval_request_create(
     require_permission(can_request_approval(actor, unit))
     if kind not in ApprovalKind.values:
         raise validation_error("kind", _("未知的审批类型:%(kind)s") % {"kind": kind})
+    if subject is None and kind not in REQUESTABLE_KINDS:
+        # A plan, a report or an extension is asked for by its own app, which names what it concerns.
+        raise validation_error("kind", _("“%(kind)s”由相应业务自动发起(如提交计划、报告或申请整改延期),不能在此直接申请") % {
+            "kind": ApprovalKind(kind).label})
     title = (title or "").strip()
     if not title:
         raise validation_error("title", _("必须填写标题"))
@@ -129,7 +133,7 @@ def approval_request_create(
         for step in steps
     ]
     first = rows[0]
-    first.status = step_transition(first, "activate")
+    first.status = step_to(first, "activate")
     first.activated_at, first.due_at = now, due_at
     ApprovalStep.objects.bulk_create(rows)
     rows = list(request.steps.order_by("position"))
@@ -162,18 +166,16 @@ def approval_decide(
 
     The request row is locked first, so two simultaneous decisions are taken one after the other
     and the second finds the state the first left (decided: 409; next step not theirs: 404).
-    Only a holder of the current step's role over the requesting unit decides, never the requester;
-    a rejection needs a comment and ends the request; the last approval completes it. The owning
-    app's outcome handler runs in this transaction.
+    Only a holder of the current step's role over the requesting unit decides, never the requester,
+    and under four eyes (policy) nobody who decided an earlier step; an approval that would leave the
+    steps to come with nobody else to decide them is refused (409). A rejection needs a comment and
+    ends the request; the last approval completes it. The owning app's outcome handler runs in this
+    transaction.
     """
     request = get_for_actor(
         ApprovalRequest.objects.select_related("unit", "requester"), actor, approval.pk, for_update=True
     )
-    if request.status != ApprovalStatus.PENDING:
-        raise ApplicationError(
-            ErrorCode.INVALID_TRANSITION, _("该申请已审批完成,不能再审批"),
-            {"status": request.status, "action": "decide"},
-        )
+    REQUEST.check(request, "approve")
     require_permission(can_decide_approval(actor, request))
     if decision not in Decision.values:
         raise validation_error("decision", _("必须是 approve 或 reject"))
@@ -183,10 +185,8 @@ def approval_decide(
     now = now or timezone.now()
     steps = list(request.steps.order_by("position").select_for_update())
     step = next(s for s in steps if s.status == StepStatus.PENDING)
-    before = {"status": request.status, "step": step.position, "step_status": step.status}
-
     action = "approve" if decision == Decision.APPROVE else "reject"
-    step.status = step_transition(step, action)
+    step.status = step_to(step, action)
     step.decided_by, step.decided_at, step.comment = actor, now, comment
     step.save(update_fields=["status", "decided_by", "decided_at", "comment"])
 
@@ -195,29 +195,28 @@ def approval_decide(
     next_approvers: list = []
     if decision == Decision.APPROVE and following:
         next_step = following[0]
-        next_approvers = routing.approvers_for(role=next_step.role, unit=request.unit, exclude=[request.requester])
-        if not next_approvers:
-            raise routing.nobody_decides(next_step.role, request.unit)
-        next_step.status = step_transition(next_step, "activate")
+        next_approvers = routing.open_next(
+            roles=[s.role for s in following], unit=request.unit, requester=request.requester,
+            decided=[s.decided_by_id for s in steps if s.position <= step.position], actor=actor,
+            on=timezone.localdate(request.created_at),
+        )
+        next_step.status = step_to(next_step, "activate")
         next_step.activated_at, next_step.due_at = now, _due(now, request.organization_id)
         next_step.save(update_fields=["status", "activated_at", "due_at"])
         next_step.approvers.set(next_approvers)
-        outcome = None
+        transition, changes = "advance", {}
     else:
         for later in following:
-            later.status = step_transition(later, "skip")
+            later.status = step_to(later, "skip")
             later.save(update_fields=["status"])
-        request.status = request_transition(request, action)
-        request.decided_at = now
-        request.save(update_fields=["status", "decided_at"])
-        outcome = request.status
-
-    record_event(
-        actor=actor, action="approval.decide", obj=request, at=now, before=before,
-        after={"status": request.status, "step": step.position, "role": step.role, "decision": decision,
-               "comment": comment, "next_step": next_step.position if next_step else None,
+        transition, changes = action, {"decided_at": now}
+    REQUEST.apply(
+        request, transition, actor=actor, changes=changes, event="approval.decide", at=now, audit_fields=["status"],
+        extra={"step": step.position, "role": step.role, "decision": decision, "comment": comment,
+               "next_step": next_step.position if next_step else None,
                "next_approver_ids": [p.pk for p in next_approvers]},
     )
+    outcome = None if transition == "advance" else request.status
     if outcome is not None:
         handler = registry.outcome_handler(request.kind)
         if handler is not None:

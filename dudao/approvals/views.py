@@ -17,7 +17,13 @@ from dudao.core.views import form_error, get_for_actor, page, render_page, requi
 from dudao.org.models import Unit
 
 from . import selectors, services
-from .choices import APPROVAL_STATUS_BADGES, REQUESTABLE_KINDS, STEP_STATUS_BADGES, ApprovalKind
+from .choices import (
+    APPROVAL_STATUS_BADGES,
+    REQUESTABLE_KINDS,
+    SERVICE_KINDS,
+    STEP_STATUS_BADGES,
+    ApprovalKind,
+)
 from .forms import DETAIL_LABELS, ApprovalRequestForm, DecisionForm
 from .models import ApprovalRequest
 from .permissions import can_decide_approval, can_request_approval
@@ -154,6 +160,9 @@ def create(request):
     require(can_request_approval(actor))
     kind = request.GET.get("kind") or request.POST.get("kind") or ""
     if kind not in REQUESTABLE_KINDS:
+        if kind in SERVICE_KINDS:
+            messages.error(request, _("“%(kind)s”由相应业务自动发起,不能在此直接申请") % {
+                "kind": ApprovalKind(kind).label})
         kinds = [(k, ApprovalKind(k).label) for k in REQUESTABLE_KINDS]
         return render_page(request, "approvals/choose_kind.html", {"kinds": kinds})
     units, own = _request_units(actor)
@@ -180,7 +189,7 @@ def _create_with_files(actor, kind, form):
     # refused they stay with their uploader, unattached, as uploads through the API do.
     uploaded = [core_attachments.attachment_upload(actor=actor, file=file, unit=unit) for file in data["files"]]
     return services.approval_request_create(
-        actor=actor, kind=kind, title=data["title"], amount=data["amount"], unit=unit, detail=form.detail(),
+        actor=actor, kind=kind, title=data["title"], amount=data.get("amount"), unit=unit, detail=form.detail(),
         attachments=uploaded,
     )
 

@@ -3,7 +3,9 @@
 `GET|POST /findings` (filters `unit_id` (its subtree), `status`, `severity`, `overdue`, and also
 `repeat`, `source`, `view`), `GET /findings/{id}`, and one POST per step: `/plan`, `/progress`,
 `/submit`, `/accept`, `/reject`, `/extensions`, `/extensions/{id}/decide`. Whoever may not take a
-step gets 404, as for a finding out of scope.
+step gets 404, as for a finding out of scope. An extension request is an approval request of kind
+`rectification_extension` (`approval_id`); `/extensions/{id}/decide` takes the same decision as
+`POST /approvals/{approval_id}/decide`.
 """
 
 from django.utils import timezone
@@ -116,7 +118,8 @@ def finding_reject(request, finding_id: int, payload: RejectIn):
 
 @router.post("/{finding_id}/extensions", response={201: ExtensionOut})
 def finding_extension_request(request, finding_id: int, payload: ExtensionIn):
-    """Ask for a later due date (the unit side); a supervisor in scope decides."""
+    """Ask for a later due date (the unit side): an approval request of kind `rectification_extension`
+    (its id is `approval_id`), decided in the approvals inbox by whom the policy routes it to."""
     actor = actor_of(request)
     finding = get_for_actor(Finding, actor, finding_id, action="rectify")
     extension = services.finding_extension_request(actor=actor, finding=finding, due_date=payload.due_date,
@@ -126,9 +129,10 @@ def finding_extension_request(request, finding_id: int, payload: ExtensionIn):
 
 @router.post("/{finding_id}/extensions/{extension_id}/decide", response=ExtensionOut)
 def finding_extension_decide(request, finding_id: int, extension_id: int, payload: ExtensionDecideIn):
-    """Approve (the due date moves) or refuse a pending extension request."""
+    """Approve (the due date moves) or refuse a pending extension request: the same decision as
+    `POST /api/v1/approvals/{approval_id}/decide`, taken by the approval engine."""
     actor = actor_of(request)
-    finding = get_for_actor(Finding, actor, finding_id, action="verify")
+    finding = get_for_actor(Finding, actor, finding_id)
     extension = selectors.extension_of(finding, extension_id)
     return services.finding_extension_decide(actor=actor, finding=finding, extension=extension,
                                              decision=payload.decision, comment=payload.comment)

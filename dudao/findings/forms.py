@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dudao.policies.choices import Severity
 
-from .choices import MANUAL_SOURCES, ExtensionDecision
+from .choices import MANUAL_SOURCES
 from .services import MAX_ATTACHMENTS
 
 NOTE_MAX = 4000
@@ -79,11 +79,6 @@ class RejectForm(forms.Form):
 class ExtensionRequestForm(forms.Form):
     due_date = forms.DateField(label=_("申请延至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("延期理由"), max_length=NOTE_MAX, widget=_textarea(2))
-
-
-class ExtensionDecideForm(forms.Form):
-    decision = forms.ChoiceField(label=_("审批"), choices=ExtensionDecision.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("审批意见"), max_length=NOTE_MAX, required=False, widget=_textarea(2))
 
 
 class FindingCreateForm(forms.Form):

@@ -197,10 +197,12 @@ class FindingEvent(models.Model):
 
 
 class FindingExtension(models.Model):
-    """A request to move a finding's rectification deadline (整改延期), and the decision on it.
+    """A request to move a finding's rectification deadline (整改延期), as the finding records it.
 
-    The unit side asks with a reason; a supervisor in scope (or whom the policy names as approver)
-    decides. At most one request per finding is pending at a time.
+    The unit side asks with a reason; the approval engine decides it (`approval`, kind
+    `rectification_extension`, routed by policy) and its outcome handler copies the decision here.
+    At most one request per finding is pending at a time. Requests decided before the approval
+    engine took them over have no approval.
     """
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="extensions")
@@ -217,6 +219,10 @@ class FindingExtension(models.Model):
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.TextField(_("审批意见"), blank=True)
+    approval = models.OneToOneField(
+        "approvals.ApprovalRequest", verbose_name=_("审批单"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-requested_at", "-id"]

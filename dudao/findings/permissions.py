@@ -1,8 +1,9 @@
 """Who may do what with a finding; services, views, endpoints and templates ask only these.
 
 The unit side (the unit's manager) plans, reports progress, submits evidence and asks for more
-time; a supervisor in scope (or an ops manager or admin) accepts or rejects and decides extensions;
-nobody accepts the work of a unit they manage themselves.
+time; a supervisor in scope (or an ops manager or admin) accepts or rejects; nobody accepts the work
+of a unit they manage themselves. Extensions are decided in the approval engine, whose permissions
+say who decides (`approvals.permissions.can_decide_approval`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dudao.core.scoping import actor_covers, in_org, is_active_actor
 
 from .choices import FindingSource
 from .models import FINDING_READERS, RECTIFIERS, REPORTERS, VERIFIERS
-from .workflow import TRANSITIONS
+from .workflow import allowed, taken_by
 
 
 def manages_unit(actor, finding) -> bool:
@@ -37,19 +38,6 @@ def can_verify_finding(actor, finding) -> bool:
     return (
         in_org(actor, finding)
         and actor_covers(actor, VERIFIERS, finding.unit.path)
-        and not manages_unit(actor, finding)
-    )
-
-
-def can_decide_extension(actor, finding, approver_roles=()) -> bool:
-    """Whoever accepts the unit's work, or whom the policy names as approver of rectification
-    extensions, in scope and not managing the unit."""
-    if can_verify_finding(actor, finding):
-        return True
-    return (
-        in_org(actor, finding)
-        and bool(approver_roles)
-        and actor_covers(actor, frozenset(approver_roles), finding.unit.path)
         and not manages_unit(actor, finding)
     )
 
@@ -89,11 +77,6 @@ PREDICATES = {
 }
 
 
-def may_take(actor, finding, action: str, *, approver_roles=()) -> bool:
+def may_take(actor, finding, action: str) -> bool:
     """Whether `actor` may take `action` on `finding` now: the state allows it and the role does."""
-    step = TRANSITIONS[action]
-    if finding.status not in step.moves:
-        return False
-    if action == "decide_extension":
-        return can_decide_extension(actor, finding, approver_roles)
-    return PREDICATES[step.taken_by](actor, finding)
+    return allowed(finding, action) and PREDICATES[taken_by(action)](actor, finding)

@@ -123,6 +123,7 @@ class ExtensionOut(Schema):
     decided_by_id: int | None
     decided_at: dt.datetime | None
     decision_note: str
+    approval_id: int | None
 
 
 class FindingDetailOut(FindingOut):

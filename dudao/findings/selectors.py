@@ -197,7 +197,9 @@ def finding_detail_queryset() -> QuerySet:
         "answer__attachments",
         "closed_by_answer__attachments",
         Prefetch("events", queryset=FindingEvent.objects.select_related("actor").prefetch_related("attachments")),
-        Prefetch("extensions", queryset=FindingExtension.objects.select_related("requested_by", "decided_by")),
+        # With the approval's steps: the page asks whether the person decides the pending request.
+        Prefetch("extensions", queryset=FindingExtension.objects.select_related(
+            "requested_by", "decided_by", "approval__unit").prefetch_related("approval__steps")),
     )
 
 

@@ -18,6 +18,4 @@ urlpatterns = [
     path("<int:finding_id>/reject/", views.finding_reject, name="finding-reject"),
     path("<int:finding_id>/comment/", views.finding_comment, name="finding-comment"),
     path("<int:finding_id>/extensions/", views.finding_extension_request, name="finding-extension-request"),
-    path("<int:finding_id>/extensions/<int:extension_id>/decide/", views.finding_extension_decide,
-         name="finding-extension-decide"),
 ]

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dudao.approvals.permissions import can_decide_approval
 from dudao.core.attachments import attachment_upload
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.scoping import EVERYWHERE, paths_filter
@@ -39,7 +40,6 @@ from .choices import (
 )
 from .forms import (
     AcceptForm,
-    ExtensionDecideForm,
     ExtensionRequestForm,
     FindingCreateForm,
     NoteForm,
@@ -54,7 +54,7 @@ from .permissions import (
     can_review_findings,
     may_take,
 )
-from .workflow import TRANSITIONS, transition
+from .workflow import check, taken_by
 
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 20
@@ -119,14 +119,14 @@ def finding_export(request):
 def _detail_context(request, finding: Finding, bound: dict | None = None) -> dict:
     actor = request.user
     policy = policy_for(finding.organization_id, on=timezone.localdate())
-    approver_roles = tuple(policy.approvals.roles_for("rectification_extension"))
     may = {
-        action: may_take(actor, finding, action, approver_roles=approver_roles)
-        for action in ("plan", "progress", "submit", "accept", "reject", "request_extension", "decide_extension",
-                       "comment")
+        action: may_take(actor, finding, action)
+        for action in ("plan", "progress", "submit", "accept", "reject", "request_extension", "comment")
     }
     extensions = list(finding.extensions.all())
     pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
+    # Extensions are decided where every approval is: the page links the approver to the request.
+    may_decide_extension = bool(pending and pending.approval and can_decide_approval(actor, pending.approval))
     owners = selectors.unit_members(finding.unit)
     forms = {
         "plan": PlanForm(owners=owners, limit=finding.deadline_limit, initial={
@@ -136,7 +136,6 @@ def _detail_context(request, finding: Finding, bound: dict | None = None) -> dic
         "accept": AcceptForm(prefix="accept"),
         "reject": RejectForm(prefix="reject"),
         "extension": ExtensionRequestForm(prefix="extension"),
-        "decide": ExtensionDecideForm(prefix="decide"),
         "comment": NoteForm(prefix="comment", note_label=_("评论")),
     }
     forms.update(bound or {})
@@ -154,9 +153,9 @@ def _detail_context(request, finding: Finding, bound: dict | None = None) -> dic
         "after_photos": selectors.after_photos(finding),
         "may": may,
         "has_actions": any(may[a] for a in ("plan", "submit", "accept")) or (
-            may["request_extension"] and pending is None) or (may["decide_extension"] and pending is not None),
+            may["request_extension"] and pending is None) or may_decide_extension,
         "may_request_extension": may["request_extension"] and pending is None,
-        "may_decide_extension": may["decide_extension"] and pending is not None,
+        "may_decide_extension": may_decide_extension,
         "forms": forms,
         "evidence_required": evidence_required,
         "overdue": finding.is_overdue(),
@@ -217,7 +216,7 @@ def _fetch_for(request, finding_id: int, action: str) -> Finding:
     """The finding, if the person may take `action` on it now (else 404, or a message if only the
     state stands in the way)."""
     return get_for_actor(Finding.objects.select_related("unit"), request.user, finding_id,
-                         action=TRANSITIONS[action].taken_by)
+                         action=taken_by(action))
 
 
 def _upload(actor, unit: Unit, files) -> list:
@@ -246,7 +245,7 @@ def _note_step(request, finding_id: int, action: str, service, done: str, prefix
                     note_label=_("评论") if action == "comment" else None)
     # Before any photo is stored: the step must be possible now, and this person must be able to take it.
     try:
-        transition(finding, action)
+        check(finding, action)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("findings:finding-detail", args=[finding.pk]))
@@ -315,21 +314,6 @@ def finding_extension_request(request, finding_id: int):
                                            reason=data["reason"])
 
     return _step(request, finding, "extension", form, run, _("已提交延期申请"))
-
-
-@page
-@require_POST
-def finding_extension_decide(request, finding_id: int, extension_id: int):
-    actor = request.user
-    finding = _fetch_for(request, finding_id, "decide_extension")
-    extension = selectors.extension_of(finding, extension_id)
-    form = ExtensionDecideForm(request.POST, prefix="decide")
-
-    def run(data):
-        services.finding_extension_decide(actor=actor, finding=finding, extension=extension,
-                                          decision=data["decision"], comment=data["comment"])
-
-    return _step(request, finding, "decide", form, run, _("已处理延期申请"))
 
 
 # --- the review queue ------------------------------------------------------------------------

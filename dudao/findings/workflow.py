@@ -6,19 +6,21 @@
                       +--------------------+
     open | planned | submitted --close_by_reinspection--> closed
 
-Steps that keep the state (progress notes, extension requests and decisions, comments) are listed
-too, with the states they are allowed in, so no step is possible from a state the table omits.
-Each step names the scope action of the roles that take it (`Finding.scope_roles`); services
-check the role through `permissions.py` and the state through `transition()`.
+Each transition names the scope action of the roles that take it (`Finding.scope_roles`); services
+check the role through `permissions.py` and the state through `FINDING.check` / `FINDING.apply`.
+
+Two steps change no state and are not transitions: asking for a later deadline (整改延期), possible
+while the rectification's terms may still change (`FINDING.editable`: open or planned), and
+commenting, possible in every state. The extension itself is decided by the approval engine
+(kind `rectification_extension`); its outcome moves the deadline of a finding not yet closed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from django.utils.translation import gettext as _
-
-from dudao.core.errors import ApplicationError, ErrorCode
+from dudao.core.workflow import Transition, Workflow
 
 from .choices import FindingStatus
 
@@ -26,35 +28,43 @@ OPEN, PLANNED, SUBMITTED, CLOSED = (
     FindingStatus.OPEN, FindingStatus.PLANNED, FindingStatus.SUBMITTED, FindingStatus.CLOSED,
 )
 
+FINDING = Workflow(
+    subject=_("问题"),
+    choices=FindingStatus,
+    event_prefix="finding",
+    editable_states=[OPEN, PLANNED],
+    transitions=[
+        Transition("plan", {OPEN}, PLANNED, taken_by="rectify", label=_("制定整改计划")),
+        Transition("progress", {PLANNED}, PLANNED, taken_by="rectify", label=_("记录整改进展")),
+        Transition("submit", {PLANNED}, SUBMITTED, taken_by="rectify", label=_("提交验收")),
+        Transition("accept", {SUBMITTED}, CLOSED, taken_by="verify", label=_("验收通过")),
+        Transition("reject", {SUBMITTED}, PLANNED, taken_by="verify", label=_("退回重新整改")),
+        Transition("close_by_reinspection", {OPEN, PLANNED, SUBMITTED}, CLOSED, taken_by="verify",
+                   label=pgettext_lazy("transition", "复查关闭")),
+    ],
+)
 
-@dataclass(frozen=True)
-class Step:
-    moves: dict[str, str]
-    """source state -> the state the step leads to."""
-    taken_by: str
-    """The scope action (`Finding.scope_roles`) whose roles take the step."""
-
-
-TRANSITIONS: dict[str, Step] = {
-    "plan": Step({OPEN: PLANNED}, "rectify"),
-    "progress": Step({PLANNED: PLANNED}, "rectify"),
-    "submit": Step({PLANNED: SUBMITTED}, "rectify"),
-    "accept": Step({SUBMITTED: CLOSED}, "verify"),
-    "reject": Step({SUBMITTED: PLANNED}, "verify"),
-    "close_by_reinspection": Step({OPEN: CLOSED, PLANNED: CLOSED, SUBMITTED: CLOSED}, "verify"),
-    "request_extension": Step({OPEN: OPEN, PLANNED: PLANNED}, "rectify"),
-    "decide_extension": Step({OPEN: OPEN, PLANNED: PLANNED, SUBMITTED: SUBMITTED}, "verify"),
-    "comment": Step({OPEN: OPEN, PLANNED: PLANNED, SUBMITTED: SUBMITTED, CLOSED: CLOSED}, "view"),
-}
+# Steps that keep the state, with the scope action of the roles that take them.
+IN_PLACE = {"request_extension": "rectify", "comment": "view"}
 
 
-def transition(finding, action: str) -> str:
-    """Check that `action` is allowed from the finding's state; return the state it leads to."""
-    step = TRANSITIONS[action]
-    if finding.status not in step.moves:
-        raise ApplicationError(
-            ErrorCode.INVALID_TRANSITION,
-            _("问题当前状态为“%(status)s”,不能执行此操作") % {"status": FindingStatus(finding.status).label},
-            {"status": finding.status, "action": action},
-        )
-    return step.moves[finding.status]
+def taken_by(action: str) -> str:
+    """The scope action (`Finding.scope_roles`) whose roles take `action`."""
+    return FINDING[action].taken_by if action in FINDING.table else IN_PLACE[action]
+
+
+def allowed(finding, action: str) -> bool:
+    """Whether `action` is possible from the finding's state (buttons and pages ask this)."""
+    if action == "request_extension":
+        return FINDING.editable(finding)
+    if action == "comment":
+        return True
+    return FINDING.allowed(finding, action)
+
+
+def check(finding, action: str) -> None:
+    """Refuse (409 INVALID_TRANSITION, naming the state) when `action` is not possible now."""
+    if action == "request_extension":
+        FINDING.check_editable(finding)
+    elif action != "comment":
+        FINDING.check(finding, action)

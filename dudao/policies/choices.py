@@ -40,6 +40,7 @@ class ApprovalKind(models.TextChoices):
     REPORT = "report", _("督导报告")
     PURCHASE = "purchase", _("物料申购")
     ASSET_WRITE_OFF = "asset_write_off", _("资产报损")
+    CONSUMABLES_WRITE_OFF = "consumables_write_off", _("低值易耗品报损")
     ACTIVITY_FUNDS = "activity_funds", _("活动经费")
     TARGET_REVISION = "target_revision", _("指标修正")
     RECTIFICATION_EXTENSION = "rectification_extension", _("整改延期")

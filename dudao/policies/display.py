@@ -69,6 +69,7 @@ LABELS = {
     "ComponentWeight.weight": gettext_lazy("权重"),
     "ApprovalsPolicy.step_deadline_days": gettext_lazy("每步审批期限(天)"),
     "ApprovalsPolicy.overdue_reminder_days": gettext_lazy("逾期提醒间隔(天)"),
+    "ApprovalsPolicy.four_eyes": gettext_lazy("同一人只审批一个步骤(四眼原则)"),
     "ApprovalsPolicy.routes": gettext_lazy("审批路由"),
     **{f"ApprovalRoutes.{kind.value}": kind.label for kind in ApprovalKind},
     "ApprovalRoute.max_amount": gettext_lazy("金额上限"),

@@ -260,16 +260,19 @@ class ApprovalRoutes(PolicyModel):
     report: RouteList
     purchase: RouteList
     asset_write_off: RouteList
+    consumables_write_off: RouteList
     activity_funds: RouteList
     target_revision: RouteList
     rectification_extension: RouteList
     recruitment_plan: RouteList
 
 
-
 class ApprovalsPolicy(PolicyModel):
     step_deadline_days: PositiveDays
     overdue_reminder_days: PositiveDays
+    # Four eyes (DESIGN.md 2.10): one person decides at most one step of a request; when false the
+    # same person may decide consecutive steps. Nobody ever decides their own request either way.
+    four_eyes: bool
     routes: ApprovalRoutes
 
     def roles_for(self, kind: str, amount: Decimal | int | None = None) -> tuple[Role, ...]:

@@ -194,3 +194,19 @@ def test_the_list_costs_a_fixed_number_of_queries(world, client):
         counts.append(len(ctx.captured_queries))
     # session, person, roles, count, page, prefetched steps with who decided, session renewal
     assert counts[0] == counts[1] <= 10, counts
+
+
+def test_the_detail_costs_the_same_whatever_the_number_of_steps(world, client):
+    short, long = purchase(world, 100, title="一步"), purchase(world, 900, title="三步")
+    assert (short.steps.count(), long.steps.count()) == (1, 3)
+    client.force_login(world.people["department_head"])
+    counts = []
+    for request in (short, long):
+        client.get(f"/api/v1/approvals/{request.pk}")
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/api/v1/approvals/{request.pk}")
+        assert response.status_code == 200 and response.json()["can_decide"] is True
+        counts.append(len(ctx.captured_queries))
+    # session, person, roles, request, steps with who decided, approvers, attachments, role holders
+    # for can_decide (the four-eyes policy is read only once a step was decided), session renewal
+    assert counts[0] == counts[1] <= 11, counts

@@ -91,7 +91,7 @@ def test_a_step_nobody_holds_is_refused_naming_the_role_and_nothing_is_saved(wor
     before = (ApprovalRequest.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ApplicationError) as refused:
         approval_request_create(actor=world.people["other_unit_manager"], kind="rectification_extension",
-                                title="延期申请", unit=world.units["store3"])
+                                title="延期申请", unit=world.units["store3"], subject=world.units["store3"])
     assert refused.value.code == "validation_error"
     assert "督导" in refused.value.message
     assert refused.value.detail["role"] == "supervisor"

@@ -216,7 +216,7 @@ def test_a_failing_handler_undoes_the_decision(world, monkeypatch):
 
     monkeypatch.setitem(registry._HANDLERS, "report", handler)
     report = approval_request_create(actor=world.person("supervisor"), kind="report", title="周报",
-                                     unit=world.units["east"])
+                                     unit=world.units["east"], subject=world.units["east"])
     before = request_state(report)
     with pytest.raises(ApplicationError):
         approval_decide(actor=world.person("ops_manager"), approval=report, decision="approve")

@@ -37,12 +37,28 @@ def make_finding(world, *, unit="store1", creator="supervisor", source=FindingSo
     )
 
 
+def _other_org_supervisor(world):
+    from dudao.org import services as org_services
+    from dudao.org.choices import Role
+    from dudao.org.models import Person
+
+    existing = Person.objects.filter(organization=world.other_org, username="b_supervisor").first()
+    if existing is not None:
+        return existing
+    admin = world.person("b_admin")
+    supervisor = org_services.person_create(actor=admin, username="b_supervisor", display_name="乙督导",
+                                            password="Long-pass-2026!")
+    org_services.role_grant(actor=admin, person=supervisor, role=Role.SUPERVISOR, unit=world.units["b_root"])
+    return supervisor
+
+
 def other_org_finding(world, status=FindingStatus.OPEN, *, with_extension=False) -> Finding:
     """A finding in the other organisation ("乙银行"), driven to `status` by its own people."""
     admin, manager = world.person("b_admin"), world.person("b_unit_manager")
     finding = services.finding_create(actor=admin, unit=world.unit("b_branch"), source=FindingSource.DATA_CHECK,
                                       title="乙方问题", severity="medium", category="risk")
     if with_extension:
+        _other_org_supervisor(world)  # extensions go to the supervisor over the unit (the policy's route)
         services.finding_extension_request(actor=manager, finding=finding, reason="等待配件",
                                            due_date=finding.due_date + dt.timedelta(days=5))
     if status in (FindingStatus.PLANNED, FindingStatus.SUBMITTED):

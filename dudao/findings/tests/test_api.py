@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dudao.approvals.models import ApprovalRequest
 from dudao.core.audit import snapshot
 from dudao.core.models import AuditEvent
 from dudao.core.testing import ApiListMatrix, ApiObjectMatrix
@@ -214,6 +215,9 @@ class TestExtensionRequestMatrix(_FindingMatrix, ApiObjectMatrix):
     def check_success(self, world, target, response):
         body = response.json()
         assert body["status"] == "pending" and body["finding_id"] == target.pk
+        # The request is decided by the approval engine, where the supervisor finds it in their inbox.
+        approval = ApprovalRequest.objects.get(pk=body["approval_id"])
+        assert (approval.kind, approval.subject_id) == ("rectification_extension", str(target.pk))
 
 
 class TestExtensionDecideMatrix(_FindingMatrix, ApiObjectMatrix):

@@ -148,25 +148,6 @@ class TestExtensionRequestPost(_PageFinding, PageObjectMatrix):
         assert target.extensions.get().requested_due_date == target.due_date + dt.timedelta(days=4)
 
 
-class TestExtensionDecidePost(_PageFinding, PageObjectMatrix):
-    url_name = "findings:finding-extension-decide"
-    method = "post"
-    success_status = 302
-    with_extension = True
-    in_scope = "supervisor"
-    out_of_scope = "other_region_manager"
-    refused = ("unit_manager", "region_manager", "executive")
-
-    def url(self, world, target):
-        return reverse(self.url_name, args=[target.pk, target.extensions.get().pk])
-
-    def data(self, world, target):
-        return {"decide-decision": "reject", "decide-comment": "期限内可完成"}
-
-    def check_success(self, world, target, response):
-        assert target.extensions.get().status == "rejected"
-
-
 class TestFindingCreatePage(PageObjectMatrix):
     url_name = "findings:finding-create"
     in_scope = "supervisor"
@@ -436,3 +417,22 @@ def test_a_finding_closed_by_re_inspection_shows_the_follow_ups_answer(as_person
     assert "不合格" in text and "合格" in text
     assert follow_up.get_absolute_url() in text and original.get_absolute_url() in text
     assert "/api/v1/attachments/" in text  # the inspection's photo as "before"
+
+
+# --- extensions: asked on the finding, decided where every approval is ------------------------
+def test_the_finding_page_links_the_approver_to_the_extension_request(world, client):
+    finding = make_finding(world)
+    extension = services.finding_extension_request(actor=world.person("unit_manager"), finding=finding,
+                                                   due_date=finding.due_date + dt.timedelta(days=4), reason="配件缺货")
+    approval_url = reverse("approvals:detail", args=[extension.approval_id])
+    client.force_login(world.people["supervisor"])
+    text = client.get(reverse("findings:finding-detail", args=[finding.pk])).content.decode()
+    assert 'id="decide-extension"' in text and f'href="{approval_url}"' in text and "配件缺货" in text
+    # The requester sees the request and its approval, but is not asked to decide it.
+    client.force_login(world.people["unit_manager"])
+    text = client.get(reverse("findings:finding-detail", args=[finding.pk])).content.decode()
+    assert 'id="decide-extension"' not in text and f'href="{approval_url}"' in text
+    # The approval page links back to the finding it concerns.
+    client.force_login(world.people["supervisor"])
+    text = client.get(approval_url).content.decode()
+    assert reverse("findings:finding-detail", args=[finding.pk]) in text and "整改延期" in text

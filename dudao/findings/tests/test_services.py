@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from dudao.approvals.models import ApprovalRequest
+from dudao.approvals.services import approval_decide
 from dudao.core.audit import snapshot
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.models import Attachment, AuditEvent
@@ -261,31 +263,103 @@ def test_acceptance_closes_and_tells_the_unit_side(world):
 
 
 # --- extensions ------------------------------------------------------------------------------
-def test_an_extension_request_goes_to_the_supervisor_and_its_decision_back(world):
+def test_an_extension_request_is_an_approval_routed_to_the_supervisor_and_its_rejection_comes_back(world):
     finding = make_finding(world)
     manager, supervisor = world.person("unit_manager"), world.person("supervisor")
     wanted = finding.due_date + dt.timedelta(days=10)
     extension = services.finding_extension_request(actor=manager, finding=finding, due_date=wanted, reason="等配件")
-    [asked] = inbox(world, "supervisor", "finding.extension_requested")
-    assert "延期" in asked.title
-    assert not inbox(world, "region_manager", "finding.extension_requested")
+    approval = extension.approval
+    assert (approval.kind, approval.status, approval.requester_id) == ("rectification_extension", "pending", manager.pk)
+    assert (approval.subject_type, approval.subject_id) == ("findings.finding", str(finding.pk))
+    assert approval.detail["requested_due_date"] == wanted.isoformat()
+    assert [(s.role, [p.username for p in s.approvers.all()]) for s in approval.steps.all()] == [
+        ("supervisor", ["supervisor"])]
+    # The supervisor is asked in the approvals inbox, like for every other kind.
+    [asked] = inbox(world, "supervisor", "approval.pending")
+    assert "整改延期" in asked.title and finding.title in asked.title
+    assert not inbox(world, "region_manager", "approval.pending")
+    assert FindingEvent.objects.filter(finding=finding, kind=FindingEventKind.EXTENSION_REQUESTED,
+                                       data__approval_id=approval.pk).exists()
+    assert AuditEvent.objects.filter(action="finding.extension_request", object_id=str(extension.pk)).exists()
     with pytest.raises(ApplicationError) as twice:
         services.finding_extension_request(actor=manager, finding=finding, due_date=wanted, reason="再申请")
     assert twice.value.code == ErrorCode.CONFLICT
+
     with pytest.raises(ApplicationError) as bare:
-        services.finding_extension_decide(actor=supervisor, finding=finding, extension=extension, decision="reject")
+        approval_decide(actor=supervisor, approval=approval, decision="reject")
     assert "comment" in bare.value.detail["fields"]
-    services.finding_extension_decide(actor=supervisor, finding=finding, extension=extension, decision="reject",
-                                      comment="期限内可以完成")
+    approval_decide(actor=supervisor, approval=approval, decision="reject", comment="期限内可以完成")
     finding.refresh_from_db()
     assert finding.due_date == finding.policy_due_date and finding.extended_due_date is None
-    assert FindingExtension.objects.get(pk=extension.pk).status == ExtensionStatus.REJECTED
+    extension.refresh_from_db()
+    assert (extension.status, extension.decided_by, extension.decision_note) == (
+        ExtensionStatus.REJECTED, supervisor, "期限内可以完成")
     [told] = inbox(world, "unit_manager", "finding.extension_decided")
     assert "未批准" in told.title
     assert AuditEvent.objects.filter(action="finding.extension_decide", object_id=str(extension.pk)).exists()
+    assert not AuditEvent.objects.filter(action="finding.extend", object_id=str(finding.pk)).exists()
     with pytest.raises(ApplicationError) as done:
         services.finding_extension_decide(actor=supervisor, finding=finding, extension=extension, decision="approve")
     assert done.value.code == ErrorCode.INVALID_TRANSITION
+
+
+def test_an_approved_extension_moves_the_deadline_and_the_plan_may_use_it(world):
+    finding = make_finding(world)
+    manager, supervisor = world.person("unit_manager"), world.person("supervisor")
+    wanted = finding.due_date + dt.timedelta(days=10)
+    extension = services.finding_extension_request(actor=manager, finding=finding, due_date=wanted, reason="等配件")
+    approval_decide(actor=supervisor, approval=extension.approval, decision="approve", comment="同意")
+    finding.refresh_from_db()
+    assert (finding.due_date, finding.extended_due_date, finding.deadline_limit) == (wanted, wanted, wanted)
+    assert FindingExtension.objects.get(pk=extension.pk).status == ExtensionStatus.APPROVED
+    extend = AuditEvent.objects.get(action="finding.extend", object_id=str(finding.pk))
+    assert extend.actor_id == supervisor.pk and extend.after["approval_id"] == extension.approval_id
+    assert FindingEvent.objects.filter(finding=finding, kind=FindingEventKind.EXTENSION_DECIDED,
+                                       data__decision="approve").exists()
+    [told] = inbox(world, "unit_manager", "finding.extension_decided")
+    assert wanted.isoformat() in told.title
+    services.finding_plan(actor=manager, finding=finding, measures="等配件到货后更换", due_date=wanted)
+    assert Finding.objects.get(pk=finding.pk).due_date == wanted
+
+
+def test_the_extension_route_comes_from_policy(world):
+    from dudao.policies.services import policy_version_create
+
+    policy_version_create(actor=world.people["admin"], organization=world.org, effective_from=timezone.localdate(),
+                          overrides={"approvals": {"routes": {"rectification_extension": [
+                              {"max_amount": None, "roles": ["supervisor", "ops_manager"]}]}}})
+    finding = make_finding(world)
+    extension = services.finding_extension_request(actor=world.person("unit_manager"), finding=finding,
+                                                   due_date=finding.due_date + dt.timedelta(days=3), reason="装修")
+    assert list(extension.approval.steps.values_list("role", flat=True)) == ["supervisor", "ops_manager"]
+    approval_decide(actor=world.person("supervisor"), approval=extension.approval, decision="approve")
+    assert Finding.objects.get(pk=finding.pk).extended_due_date is None  # one step still to go
+    approval_decide(actor=world.person("ops_manager"), approval=extension.approval, decision="approve")
+    assert Finding.objects.get(pk=finding.pk).extended_due_date == finding.due_date + dt.timedelta(days=3)
+
+
+def test_an_extension_nobody_may_decide_is_refused_and_nothing_is_saved(world):
+    finding = make_finding(world, unit="store3", creator="admin")  # no supervisor works in the west region
+    before = unchanged(finding)
+    approvals = ApprovalRequest.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        services.finding_extension_request(actor=world.person("other_unit_manager"), finding=finding,
+                                           due_date=finding.due_date + dt.timedelta(days=3), reason="装修")
+    assert "督导" in refused.value.message
+    assert unchanged(finding) == before and ApprovalRequest.objects.count() == approvals
+
+
+def test_an_extension_approved_after_the_finding_closed_moves_nothing(world):
+    finding = make_finding(world)
+    extension = services.finding_extension_request(actor=world.person("unit_manager"), finding=finding,
+                                                   due_date=finding.due_date + dt.timedelta(days=5), reason="等配件")
+    finding = drive(world, Finding.objects.get(pk=finding.pk), FindingStatus.CLOSED)
+    assert FindingExtension.objects.get(pk=extension.pk).status == ExtensionStatus.CANCELLED
+    approval_decide(actor=world.person("supervisor"), approval=extension.approval, decision="approve")
+    after = Finding.objects.get(pk=finding.pk)
+    assert (after.due_date, after.extended_due_date, after.status) == (finding.due_date, None, FindingStatus.CLOSED)
+    assert FindingExtension.objects.get(pk=extension.pk).status == ExtensionStatus.CANCELLED
+    assert not AuditEvent.objects.filter(action="finding.extend", object_id=str(finding.pk)).exists()
 
 
 def test_an_extension_must_be_later_than_the_current_due_date(world):

@@ -55,9 +55,14 @@ DEFAULT_ACTOR = {
 
 
 def test_the_table_is_exactly_the_lifecycle():
-    table = {(action, source): target for action, step in workflow.TRANSITIONS.items()
-             for source, target in step.moves.items()}
-    assert table == ALLOWED
+    table = {(t.name, source): t.target for t in workflow.FINDING.transitions for source in t.sources}
+    # Asking for more time and commenting keep the state; they are possible where `allowed` says.
+    for action in workflow.IN_PLACE:
+        table.update({(action, state): state for state in STATES
+                      if workflow.allowed(Finding(status=state), action)})
+    # Deciding an extension is the approval engine's step, not the finding's (see below).
+    assert table == {key: target for key, target in ALLOWED.items() if key[0] != "decide_extension"}
+    assert workflow.FINDING.editable_states == {OPEN, PLANNED}
 
 
 def prepare(world, status: str, action: str) -> Finding:
@@ -133,13 +138,16 @@ def test_every_step_from_every_state(world, action, status):
 
 # --- who may take each step ------------------------------------------------------------------
 UNIT_SIDE = ("plan", "progress", "submit", "request_extension")
-SUPERVISOR_SIDE = ("accept", "reject", "close_by_reinspection", "decide_extension")
+SUPERVISOR_SIDE = ("accept", "reject", "close_by_reinspection")
 EVERYONE_ELSE = ("region_manager", "executive", "department_head", "hr", "finance", "staff", "no_role",
                  "other_region_manager", "other_unit_manager", "b_admin", "b_unit_manager")
 # The world's ops manager holds the role on the operations center, which does not cover the stores.
 WHO = {
     **dict.fromkeys(UNIT_SIDE, (("unit_manager",), ("supervisor", "admin", "ops_manager", *EVERYONE_ELSE))),
     **dict.fromkeys(SUPERVISOR_SIDE, (("supervisor", "admin"), ("unit_manager", "ops_manager", *EVERYONE_ELSE))),
+    # Extensions are decided by whom the policy routes them to (the supervisor over the unit), in the
+    # approval engine; an admin is no approver of them unless the policy says so.
+    "decide_extension": (("supervisor",), ("admin", "unit_manager", "ops_manager", *EVERYONE_ELSE)),
     "comment": (("unit_manager", "supervisor", "region_manager", "executive", "admin"),
                 ("staff", "no_role", "hr", "other_region_manager", "other_unit_manager", "b_admin")),
 }
@@ -160,11 +168,12 @@ def test_only_the_named_roles_take_each_step(world, action, actor, allowed):
         before = state(finding)
         with pytest.raises(ApplicationError) as refused:
             take(world, action, finding, actor)
-        assert refused.value.code == ErrorCode.PERMISSION_DENIED
+        # Both answer 404 from outside: the approval request may be out of the person's sight.
+        assert refused.value.code in {ErrorCode.PERMISSION_DENIED, ErrorCode.NOT_FOUND}
         assert state(finding) == before
 
 
-@pytest.mark.parametrize("action", ["accept", "reject", "decide_extension", "close_by_reinspection"])
+@pytest.mark.parametrize("action", ["accept", "reject", "close_by_reinspection"])
 def test_a_unit_manager_never_accepts_their_own_units_work(world, action):
     """Even a supervisor of the region who also manages the store may not decide on the store's work."""
     admin, supervisor = world.person("admin"), world.person("supervisor")

@@ -55,6 +55,10 @@ def test_every_pack_has_the_common_defaults(name):
         (None, (Role.DEPARTMENT_HEAD, Role.OPS_MANAGER, Role.EXECUTIVE)),
     ]
     assert set(type(policy.approvals.routes).model_fields) == set(ApprovalKind.values)
+    # One person decides at most one step of a request, and extensions go to the unit's supervisor.
+    assert policy.approvals.four_eyes is True
+    assert policy.approvals.roles_for("rectification_extension") == (Role.SUPERVISOR,)
+    assert policy.approvals.roles_for("consumables_write_off", 300) == (Role.DEPARTMENT_HEAD,)
     supervisor = policy.appraisal.scheme_for(Role.SUPERVISOR)
     assert [int(k.weight) for k in supervisor.kpis] == [40, 20, 15, 10, 10, 5]
     assert policy.appraisal.personal_leave_days_before_proration == 3

@@ -60,6 +60,7 @@ def test_an_invalid_value_is_refused_naming_the_key_and_the_bound():
         ({"organization": {"unit_kind_labels": {"store": " "}}}, "organization.unit_kind_labels.store"),
         ({"approvals": {"routes": {"purchase": []}}}, "approvals.routes.purchase"),
         ({"approvals": {"routes": {"lunch": []}}}, "approvals.routes.lunch"),
+        ({"approvals": {"four_eyes": "maybe"}}, "approvals.four_eyes"),
         ({"reports": {"approver_roles": []}}, "reports.approver_roles"),
         ({"inspections": 80}, "inspections"),
     ],

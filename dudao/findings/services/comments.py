@@ -1,0 +1,37 @@
+"""Remarks on a finding's timeline, by anyone who sees it, in every state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dudao.core.audit import record_event
+from dudao.core.errors import deny_permission
+from dudao.core.models import Attachment
+
+from ..choices import FindingEventKind
+from ..models import Finding, FindingEvent
+from ..permissions import can_comment_finding
+from ..workflow import check
+from . import records
+
+
+@transaction.atomic
+def finding_comment(*, actor, finding: Finding, note: str, attachments: Sequence[Attachment] = (),
+                    now: dt.datetime | None = None) -> FindingEvent:
+    """A remark (with photos) on the timeline by anyone who sees the finding."""
+    finding = records.lock(finding)
+    if not can_comment_finding(actor, finding):
+        deny_permission()
+    check(finding, "comment")
+    now = now or timezone.now()
+    note = records.text(note, "note", required=None if attachments else _("请填写评论内容"))
+    event = records.timeline(finding, FindingEventKind.COMMENT, actor=actor, at=now, note=note)
+    attachment_ids = records.attach(actor, finding, event, attachments)
+    record_event(actor=actor, action="finding.comment", obj=finding, at=now,
+                 after={"note": note, "attachment_ids": attachment_ids, "event_id": event.pk})
+    return event

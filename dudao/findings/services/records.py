@@ -1,0 +1,87 @@
+"""What every finding service writes besides the finding: checked text, the row lock, the timeline
+event, evidence, the audit event, and who is told. Shared by the modules of this package only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from django.utils.translation import gettext as _
+
+from dudao.core.attachments import attachment_attach
+from dudao.core.audit import record_event, snapshot, to_json_value
+from dudao.core.errors import full_clean_or_refuse, validation_error
+from dudao.core.models import Attachment
+from dudao.notifications.services import notify
+from dudao.org.models import Person
+
+from ..models import Finding, FindingEvent
+
+FINDING_AUDIT_FIELDS = [
+    "unit", "source", "inspection", "item", "item_code", "title", "description", "category", "severity",
+    "status", "round", "responsible_person", "owner", "measures", "due_date", "policy_due_date",
+    "extended_due_date", "escalation_level", "repeat", "repeat_of", "submitted_at", "closed_at", "closed_by",
+    "closed_by_inspection", "closed_by_answer",
+]
+NOTE_MAX = 4000
+MAX_ATTACHMENTS = 20
+
+
+def text(value: str | None, field: str, *, required: str | None = None, limit: int = NOTE_MAX) -> str:
+    """Trimmed text; refused naming `field` when required and empty, or too long."""
+    value = (value or "").strip()
+    if required and not value:
+        raise validation_error(field, required)
+    if len(value) > limit:
+        raise validation_error(field, _("不能超过 %(limit)s 字") % {"limit": limit})
+    return value
+
+
+def lock(finding: Finding) -> Finding:
+    """The finding re-read under a row lock, so two people acting at once take turns."""
+    return (
+        Finding.objects.select_for_update(of=("self",))
+        .select_related("unit", "owner", "responsible_person")
+        .get(pk=finding.pk)
+    )
+
+
+def tell(recipients: Iterable[Person | None], *, actor, finding: Finding, kind: str, title: str,
+         dedupe_key: str, body: str = "", at: dt.datetime | None = None) -> None:
+    """Notify everyone named except the person who acted (they know already)."""
+    people = [p for p in recipients if p is not None and (actor is None or p.pk != actor.pk)]
+    if people:
+        notify(recipients=people, kind=kind, title=title, obj=finding, body=body, dedupe_key=dedupe_key, at=at)
+
+
+def attach(actor, finding: Finding, event: FindingEvent, attachments: Sequence[Attachment]) -> list[int]:
+    """Bind uploaded evidence to the finding (and its unit) and to the timeline event it came with."""
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise validation_error("attachment_ids", _("一次最多上传 %(count)s 个附件") % {"count": MAX_ATTACHMENTS})
+    attached = [attachment_attach(actor=actor, attachment=a, obj=finding, unit=finding.unit) for a in attachments]
+    if attached:
+        event.attachments.add(*attached)
+        finding.evidence.add(*attached)
+    return [a.pk for a in attached]
+
+
+def timeline(finding: Finding, kind: str, *, actor, at: dt.datetime, note: str = "", data: dict | None = None,
+             round: int | None = None) -> FindingEvent:
+    """One step on the finding's timeline."""
+    return FindingEvent.objects.create(
+        finding=finding, kind=kind, actor=actor, at=at, note=note, data=to_json_value(data or {}),
+        round=round or finding.round,
+    )
+
+
+def save(finding: Finding) -> None:
+    full_clean_or_refuse(finding)
+    finding.save()
+
+
+def audit(actor, action: str, finding: Finding, before: dict, extra: dict | None = None, at=None) -> None:
+    """An audit event for a change that is not a transition (a new deadline, an escalation)."""
+    after = snapshot(finding, FINDING_AUDIT_FIELDS)
+    if extra:
+        after = {**after, **to_json_value(extra)}
+    record_event(actor=actor, action=action, obj=finding, before=before, after=after, at=at)
