@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -254,14 +255,24 @@ def _notify_after_decision(request, step, decision, next_step, next_approvers, n
 # --- deadlines ---------------------------------------------------------------------------------
 @transaction.atomic
 def approval_steps_remind_overdue(*, now: dt.datetime) -> int:
-    """Remind the approvers of every step past its deadline, once per step; returns how many steps."""
-    steps = list(
+    """Remind the approvers of every step past its deadline, and again every policy
+    `approvals.overdue_reminder_days` while it stays undecided; returns how many steps were reminded."""
+    candidates = list(
         ApprovalStep.objects.select_for_update(of=("self",))
-        .filter(status=StepStatus.PENDING, due_at__lt=now, reminded_at__isnull=True,
-                request__status=ApprovalStatus.PENDING)
+        .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lte=now - dt.timedelta(days=1)),
+                status=StepStatus.PENDING, due_at__lt=now, request__status=ApprovalStatus.PENDING)
         .select_related("request", "request__requester")
         .order_by("due_at", "id")
     )
+    intervals: dict[int, dt.timedelta] = {}
+    steps = []
+    for step in candidates:
+        organization_id = step.request.organization_id
+        if organization_id not in intervals:
+            days = policy_for(organization_id, on=timezone.localdate(now)).approvals.overdue_reminder_days
+            intervals[organization_id] = dt.timedelta(days=days)
+        if step.reminded_at is None or now - step.reminded_at >= intervals[organization_id]:
+            steps.append(step)
     if not steps:
         return 0
     approvers = defaultdict(list)
@@ -277,7 +288,7 @@ def approval_steps_remind_overdue(*, now: dt.datetime) -> int:
             title=_("审批已超期:%(title)s") % {"title": request.title}, obj=request,
             body=_("%(role)s 审批期限为 %(due)s,请尽快处理。") % {
                 "role": step.get_role_display(), "due": timezone.localtime(step.due_at).strftime("%Y-%m-%d %H:%M")},
-            dedupe_key=f"approval-step-overdue:{step.pk}", at=now,
+            dedupe_key=f"approval-step-overdue:{step.pk}:{now.isoformat()}", at=now,
         )
         step.reminded_at = now
         by_org[request.organization_id].append(step)

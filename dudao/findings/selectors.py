@@ -16,8 +16,9 @@ from dudao.core.access import NotFoundInScope
 from dudao.core.errors import validation_error
 from dudao.core.models import Attachment
 from dudao.core.scoping import EVERYWHERE, paths_filter
-from dudao.org.choices import LEAF_KINDS, UnitKind
+from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Person, Unit
+from dudao.org.selectors import Regions
 from dudao.policies.choices import Severity
 
 from .choices import FindingEventKind, FindingSource, FindingStatus, SavedView
@@ -150,29 +151,6 @@ def saved_view_counts(actor, today: dt.date | None = None) -> dict[str, int]:
 
 
 # --- regions: which region each unit lies in -------------------------------------------------
-class Regions:
-    """The organisation's regions, to name each unit's region without a query per row."""
-
-    def __init__(self, organization_id: int) -> None:
-        self.units = list(
-            Unit.objects.filter(organization_id=organization_id, kind=UnitKind.REGION)
-            .only("id", "name", "path").order_by("path")
-        )
-
-    def of(self, unit: Unit) -> Unit | None:
-        found = None
-        for region in self.units:
-            if unit.path.startswith(region.path) and (found is None or len(region.path) > len(found.path)):
-                found = region
-        return found
-
-    def visible_to(self, actor) -> list[Unit]:
-        paths = actor.scope_paths(None)
-        if paths == EVERYWHERE:
-            return self.units
-        return [r for r in self.units if any(r.path.startswith(p) for p in paths)]
-
-
 def annotate_regions(findings, regions: Regions) -> list[Finding]:
     findings = list(findings)
     for finding in findings:

@@ -21,6 +21,7 @@ from dudao.core.models import AuditEvent
 from dudao.notifications.models import Notification
 from dudao.org import services as org_services
 from dudao.org.choices import Role
+from dudao.policies.services import policy_version_create
 
 
 def inbox(world, key, kind=None):
@@ -242,7 +243,9 @@ def test_one_handler_per_kind(monkeypatch):
 
 
 # --- deadlines -----------------------------------------------------------------------------------
-def test_overdue_steps_remind_their_approvers_once(world):
+def test_overdue_steps_remind_their_approvers_once_per_policy_interval(world):
+    policy_version_create(actor=world.person("admin"), organization=world.org, effective_from=timezone.localdate(),
+                          overrides={"approvals": {"overdue_reminder_days": 2}})
     start = timezone.now()
     request = purchase(world, 250, now=start)
     assert approval_steps_remind_overdue(now=start + dt.timedelta(days=2)) == 0
@@ -253,6 +256,10 @@ def test_overdue_steps_remind_their_approvers_once(world):
     step = request.steps.get(position=1)
     assert step.reminded_at == later and step.is_overdue(later)
     assert AuditEvent.objects.filter(action="approval_step.remind").count() == 1
+    # Still undecided after the policy's two days: reminded again.
+    assert approval_steps_remind_overdue(now=later + dt.timedelta(days=2)) == 1
+    assert len(inbox(world, "department_head", "approval.overdue")) == 2
+    later = later + dt.timedelta(days=2)
     # The next step has its own deadline and its own reminder.
     approval_decide(actor=world.person("department_head"), approval=request, decision="approve", now=later)
     assert approval_steps_remind_overdue(now=later + dt.timedelta(days=3, minutes=1)) == 1
