@@ -35,7 +35,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.org.choices import Role
-from dudao.org.models import RoleAssignment, Unit
+from dudao.org.models import Unit
+from dudao.org.selectors import RoleHolders
 from dudao.policies.registry import policy_for
 
 from . import registry
@@ -257,11 +258,8 @@ def scope_units(organization_id: int, scope_path: str, kinds: Iterable[str]) -> 
 
 def assigned_supervisors(organization_id: int, units: list[UnitRef]) -> dict[int, set[int]]:
     """For each unit, the active supervisors whose role covers it (granted on it or an ancestor)."""
-    holders = list(
-        RoleAssignment.objects.filter(organization_id=organization_id, role=Role.SUPERVISOR, person__is_active=True)
-        .values_list("person_id", "unit__path")
-    )
-    return {u.id: {person for person, path in holders if u.path.startswith(path)} for u in units}
+    holders = RoleHolders(organization_id, [Role.SUPERVISOR])
+    return {u.id: {person.pk for person in holders.over(u, Role.SUPERVISOR)} for u in units}
 
 
 def _local_day(moment: dt.datetime) -> dt.date:
