@@ -14,7 +14,7 @@ from dudao.policies.choices import Severity
 
 from .breakdowns import SEVERITIES, Dashboard
 from .choices import ExportTable
-from .metrics import percent
+from .metrics import percent, round1
 
 TEXT, COUNT, PERCENT, SCORE, DAYS, NUMBER, FLAG = "text", "count", "percent", "score", "days", "number", "flag"
 
@@ -185,7 +185,7 @@ def evaluations_table(evaluations, month) -> Table:
         rows.append({
             "rank": e.rank, "code": e.unit.code, "name": e.unit.name,
             "region": e.region.name if e.region_id else "", "region_rank": e.region_rank,
-            "score": e.score, "inspection_average": e.inspection_average, "inspection_count": e.inspection_count,
+            "score": e.score, "inspection_average": round1(e.inspection_average), "inspection_count": e.inspection_count,
             "on_time_rate": e.on_time_rate, "coverage_rate": e.coverage_rate, "passed": e.passed,
             "consecutive_failures": e.consecutive_failures, "key_target": e.key_target,
             "key_target_deadline": e.key_target_deadline.isoformat() if e.key_target_deadline else None,
