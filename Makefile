@@ -16,7 +16,7 @@ ARGS ?=
 help:
 	@echo "make run [PORT=8000]   migrate, load the demo organisation, serve http://127.0.0.1:\$$PORT"
 	@echo "make test [ARGS=...]   the test suite on SQLite and, where available, PostgreSQL"
-	@echo "make lint              ruff check"
+	@echo "make lint              ruff check and the layers contract (lint-imports)"
 	@echo "make install           create .venv and install the project with its dev extras"
 
 install: $(VENV)/.installed
@@ -43,3 +43,4 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
