@@ -20,12 +20,15 @@ class ApprovalStatus(models.TextChoices):
     PENDING = "pending", _("审批中")
     APPROVED = "approved", _("已通过")
     REJECTED = "rejected", _("已驳回")
+    # The subject went away before a decision (a finding closed while its extension waited).
+    WITHDRAWN = "withdrawn", _("已撤回")
 
 
 APPROVAL_STATUS_BADGES = {
     ApprovalStatus.PENDING: "primary",
     ApprovalStatus.APPROVED: "success",
     ApprovalStatus.REJECTED: "danger",
+    ApprovalStatus.WITHDRAWN: "",
 }
 
 

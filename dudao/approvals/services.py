@@ -33,7 +33,7 @@ from . import registry, routing
 from .choices import AMOUNT_KINDS, REQUESTABLE_KINDS, ApprovalKind, ApprovalStatus, Decision, StepStatus
 from .models import ApprovalRequest, ApprovalStep
 from .permissions import can_decide_approval, can_request_approval
-from .workflow import REQUEST, step_to
+from .workflow import REQUEST, STEP, step_to
 
 REQUEST_AUDIT_FIELDS = ["kind", "title", "amount", "unit", "detail", "requester", "status", "subject_type",
                         "subject_id"]
@@ -250,6 +250,33 @@ def _notify_after_decision(request, step, decision, next_step, next_approvers, n
             body=_("%(who)s 驳回:%(comment)s") % {"who": decider, "comment": step.comment},
             dedupe_key=f"approval:{request.pk}:outcome", at=now,
         )
+
+
+@transaction.atomic
+def approval_withdraw(*, actor, approval: ApprovalRequest, reason: str, now: dt.datetime | None = None) -> ApprovalRequest:
+    """Withdraw a pending request whose subject needs no decision any more (a finding closed while its
+    extension waited). Called by the subject's own service inside its transaction, never by hand: the
+    steps not yet decided are skipped, the approvers waiting on it are told, and no outcome handler
+    runs (the subject already knows). A request decided meanwhile is left as it is."""
+    request = ApprovalRequest.objects.select_for_update().get(pk=approval.pk)
+    if not REQUEST.allowed(request, "withdraw"):
+        return request
+    now = now or timezone.now()
+    waiting_on = []
+    for step in request.steps.order_by("position").select_for_update():
+        if STEP.allowed(step, "withdraw"):
+            waiting_on.extend(step.approvers.all())
+            step.status = step_to(step, "withdraw")
+            step.save(update_fields=["status"])
+        elif STEP.allowed(step, "skip"):
+            step.status = step_to(step, "skip")
+            step.save(update_fields=["status"])
+    REQUEST.apply(request, "withdraw", actor=actor, changes={"decided_at": now}, at=now, audit_fields=["status"],
+                  extra={"reason": reason})
+    notify(recipients=waiting_on, kind="approval.withdrawn", obj=request, at=now,
+           title=_("申请已撤回,无需审批:%(title)s") % {"title": request.title}, body=reason,
+           dedupe_key=f"approval:{request.pk}:withdrawn")
+    return request
 
 
 # --- deadlines ---------------------------------------------------------------------------------

@@ -3,9 +3,11 @@
     request: pending --advance--> pending   (a step approved, the next one activated)
              pending --approve--> approved  (the last step approved)
              pending --reject---> rejected  (any step rejected)
+             pending --withdraw-> withdrawn (the subject needs no decision any more)
     step:    waiting --activate--> pending --approve--> approved
                                           --reject---> rejected
              waiting --skip--> skipped      (steps after a rejection are never reached)
+             pending --withdraw--> skipped  (the request was withdrawn before this step decided)
 
 Every decision is one `REQUEST.apply(...)` whose audit event is `approval.decide`, carrying the
 step it decided; steps change inside that event (`STEP.check` guards each), so the audit log
@@ -34,6 +36,8 @@ REQUEST = Workflow(
                    label=pgettext_lazy("transition", "同意"), refusal=DECIDED),
         Transition("reject", {ApprovalStatus.PENDING}, ApprovalStatus.REJECTED, taken_by="decide",
                    label=pgettext_lazy("transition", "驳回"), refusal=DECIDED),
+        Transition("withdraw", {ApprovalStatus.PENDING}, ApprovalStatus.WITHDRAWN,
+                   label=pgettext_lazy("transition", "撤回"), refusal=DECIDED),
     ],
 )
 
@@ -48,6 +52,7 @@ STEP = Workflow(
         Transition("reject", {StepStatus.PENDING}, StepStatus.REJECTED, taken_by="decide",
                    label=pgettext_lazy("transition", "驳回")),
         Transition("skip", {StepStatus.WAITING}, StepStatus.SKIPPED, label=pgettext_lazy("transition", "跳过")),
+        Transition("withdraw", {StepStatus.PENDING}, StepStatus.SKIPPED, label=pgettext_lazy("transition", "撤回")),
     ],
 )
 

@@ -14,7 +14,12 @@ from django.utils import timezone
 from dudao.approvals import registry
 from dudao.approvals.choices import ApprovalStatus, StepStatus
 from dudao.approvals.models import ApprovalRequest, ApprovalStep
-from dudao.approvals.services import approval_decide, approval_request_create, approval_steps_remind_overdue
+from dudao.approvals.services import (
+    approval_decide,
+    approval_request_create,
+    approval_steps_remind_overdue,
+    approval_withdraw,
+)
 from dudao.approvals.tests.factories import purchase, request_state
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.models import AuditEvent
@@ -321,3 +326,26 @@ def test_two_simultaneous_decisions_change_the_state_once(transactional_db):
     assert AuditEvent.objects.filter(action="approval.decide", object_id=str(request.pk)).count() == 1
     step = ApprovalStep.objects.get(request=request)
     assert step.status in {StepStatus.APPROVED, StepStatus.REJECTED} and step.decided_by_id in {p.pk for p in deciders}
+
+
+# --- withdrawal ------------------------------------------------------------------------------------
+def test_a_withdrawn_request_skips_its_open_steps_and_runs_no_outcome(world):
+    request = purchase(world, 250)  # department head, then ops manager
+    approval_decide(actor=world.person("department_head"), approval=request, decision="approve")
+    withdrawn = approval_withdraw(actor=world.person("unit_manager"), approval=request, reason="不再需要")
+    assert withdrawn.status == ApprovalStatus.WITHDRAWN
+    assert list(request.steps.order_by("position").values_list("status", flat=True)) == [
+        StepStatus.APPROVED, StepStatus.SKIPPED]
+    assert AuditEvent.objects.get(action="approval.withdraw", object_id=str(request.pk)).after["reason"] == "不再需要"
+    assert Notification.objects.filter(recipient=world.person("ops_manager"), kind="approval.withdrawn").count() == 1
+    with pytest.raises(ApplicationError) as refused:
+        approval_decide(actor=world.person("ops_manager"), approval=request, decision="approve")
+    assert refused.value.code == ErrorCode.INVALID_TRANSITION
+
+
+def test_withdrawing_a_decided_request_changes_nothing(world):
+    request = purchase(world, 100)
+    approval_decide(actor=world.person("department_head"), approval=request, decision="approve")
+    events = AuditEvent.objects.count()
+    assert approval_withdraw(actor=None, approval=request, reason="x").status == ApprovalStatus.APPROVED
+    assert AuditEvent.objects.count() == events

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.approvals.choices import ApprovalKind, ApprovalStatus
-from dudao.approvals.services import approval_decide, approval_request_create
+from dudao.approvals.services import approval_decide, approval_request_create, approval_withdraw
 from dudao.core.audit import record_event, snapshot
 from dudao.core.errors import (
     ApplicationError,
@@ -40,11 +40,20 @@ EXTENSION_AUDIT_FIELDS = [
 ]
 
 
-def cancel_pending_extensions(finding: Finding, now: dt.datetime) -> None:
-    """A closed finding needs no more time: its pending request's record is cancelled."""
-    finding.extensions.filter(status=ExtensionStatus.PENDING).update(
+def cancel_pending_extensions(finding: Finding, now: dt.datetime, *, actor=None) -> None:
+    """A closed finding needs no more time: its pending request's record is cancelled and its
+    approval withdrawn, so it leaves the approvers' inbox instead of waiting for a decision that
+    would change nothing."""
+    pending = list(finding.extensions.filter(status=ExtensionStatus.PENDING).select_related("approval"))
+    if not pending:
+        return
+    finding.extensions.filter(pk__in=[e.pk for e in pending]).update(
         status=ExtensionStatus.CANCELLED, decided_at=now, decision_note=_("问题已关闭")
     )
+    for extension in pending:
+        if extension.approval is not None:
+            approval_withdraw(actor=actor, approval=extension.approval, now=now,
+                              reason=_("问题已关闭,延期申请不再需要审批"))
 
 
 @transaction.atomic

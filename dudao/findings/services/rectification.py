@@ -128,7 +128,7 @@ def finding_accept(*, actor, finding: Finding, note: str = "", now: dt.datetime 
     note = records.text(note, "note")
     _apply(finding, "accept", actor=actor, at=now, changes={"closed_at": now, "closed_by": actor},
            extra={"note": note})
-    cancel_pending_extensions(finding, now)
+    cancel_pending_extensions(finding, now, actor=actor)
     records.timeline(finding, FindingEventKind.ACCEPTED, actor=actor, at=now, note=note)
     records.tell(unit_side(finding), actor=actor, finding=finding, kind="finding.accepted", at=now,
                  title=_("整改已验收通过:%(title)s") % {"title": finding.title}, body=note,
@@ -175,7 +175,7 @@ def finding_close_by_reinspection(*, actor, finding: Finding, inspection, answer
             "value": answer.value, "note": answer.note}
     _apply(finding, "close_by_reinspection", actor=actor, at=now, extra={"answer": data}, changes={
         "closed_at": now, "closed_by": actor, "closed_by_inspection": inspection, "closed_by_answer": answer})
-    cancel_pending_extensions(finding, now)
+    cancel_pending_extensions(finding, now, actor=actor)
     photos = list(answer.attachments.all())
     event = records.timeline(finding, FindingEventKind.CLOSED_BY_REINSPECTION, actor=actor, at=now,
                              note=answer.note, data=data)

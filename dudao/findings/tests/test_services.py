@@ -8,7 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from dudao.approvals.choices import ApprovalStatus, StepStatus
 from dudao.approvals.models import ApprovalRequest
+from dudao.approvals.selectors import approvals_for
 from dudao.approvals.services import approval_decide
 from dudao.core.audit import snapshot
 from dudao.core.errors import ApplicationError, ErrorCode
@@ -349,16 +351,27 @@ def test_an_extension_nobody_may_decide_is_refused_and_nothing_is_saved(world):
     assert unchanged(finding) == before and ApprovalRequest.objects.count() == approvals
 
 
-def test_an_extension_approved_after_the_finding_closed_moves_nothing(world):
+def test_closing_the_finding_withdraws_its_pending_extension_from_the_approvers(world):
     finding = make_finding(world)
+    supervisor = world.person("supervisor")
     extension = services.finding_extension_request(actor=world.person("unit_manager"), finding=finding,
                                                    due_date=finding.due_date + dt.timedelta(days=5), reason="等配件")
+    assert [a.pk for a in approvals_for(supervisor, pending_for_me=True)] == [extension.approval_id]
     finding = drive(world, Finding.objects.get(pk=finding.pk), FindingStatus.CLOSED)
     assert FindingExtension.objects.get(pk=extension.pk).status == ExtensionStatus.CANCELLED
-    approval_decide(actor=world.person("supervisor"), approval=extension.approval, decision="approve")
+    approval = ApprovalRequest.objects.get(pk=extension.approval_id)
+    assert approval.status == ApprovalStatus.WITHDRAWN and approval.decided_at is not None
+    assert list(approval.steps.values_list("status", flat=True)) == [StepStatus.SKIPPED]
+    assert list(approvals_for(supervisor, pending_for_me=True)) == []
+    withdrawn = AuditEvent.objects.get(action="approval.withdraw", object_id=str(approval.pk))
+    assert withdrawn.before == {"status": "pending"} and withdrawn.after["status"] == "withdrawn"
+    assert [n.kind for n in inbox(world, "supervisor", "approval.withdrawn")] == ["approval.withdrawn"]
+    # Nothing is left to decide, and the deadline never moves.
+    with pytest.raises(ApplicationError) as decided:
+        approval_decide(actor=supervisor, approval=approval, decision="approve")
+    assert decided.value.code == ErrorCode.INVALID_TRANSITION
     after = Finding.objects.get(pk=finding.pk)
     assert (after.due_date, after.extended_due_date, after.status) == (finding.due_date, None, FindingStatus.CLOSED)
-    assert FindingExtension.objects.get(pk=extension.pk).status == ExtensionStatus.CANCELLED
     assert not AuditEvent.objects.filter(action="finding.extend", object_id=str(finding.pk)).exists()
 
 
