@@ -8,9 +8,10 @@ from ninja.pagination import paginate
 from dudao.core.access import get_for_actor
 from dudao.core.api import Pagination, actor_of
 from dudao.core.errors import ApplicationError, ErrorCode
+from dudao.facts.figures import summary
 from dudao.org.models import Organization
 
-from . import metrics, selectors, services
+from . import selectors, services
 from .models import ReviewCase, UnitEvaluation
 from .permissions import can_run_evaluation, can_view_analytics, can_view_review_cases
 from .schemas import (
@@ -40,12 +41,12 @@ def _not_found():
 def analytics_summary(request, query: Query[SummaryQuery]):
     """The headline figures for a scope (a unit's subtree; by default all the caller may read) and a
     period (`from`..`to`, local days, both included; by default this month up to today). Each figure
-    is defined in dudao/analytics/metrics.py; rates are percentages with one decimal, null when
+    is defined in dudao/facts/figures.py; rates are percentages with one decimal, null when
     there is nothing to measure. A fixed number of queries whatever the data size."""
     actor = actor_of(request)
     scope = analytics_scope(actor, scope_unit_for(actor, query.scope_unit_id))
     period = period_from(query.date_from, query.date_to)
-    figures = metrics.summary(scope, period)
+    figures = summary(scope, period)
     return {
         **figures,
         "scope_unit_id": scope.unit.pk if scope.unit is not None else None,

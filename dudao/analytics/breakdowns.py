@@ -1,4 +1,4 @@
-"""The dashboard's breakdowns of the figures in metrics.py: by month, by sub-unit, by category, by
+"""The dashboard's breakdowns of the figures in dudao/facts/figures.py: by month, by sub-unit, by category, by
 unit and by supervisor. Same record sets, same definitions; only the grouping differs.
 
 Groups: when the scope is one unit, its direct children (a record at the unit itself counts for
@@ -14,19 +14,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dudao.facts import figures
+from dudao.facts.figures import competition_ranks, mean, percent, round1
 from dudao.findings.models import Finding
+from dudao.inspections.choices import COUNTING_STATUSES
 from dudao.org.choices import LEAF_KINDS, UnitKind
 from dudao.org.models import Person, Unit
 from dudao.policies.choices import Severity
 from dudao.policies.registry import policy_for
 
-from . import metrics
-from .evaluation import competition_ranks
-from .metrics import CLOSED_ON_TIME, DONE_INSPECTIONS, mean, percent, round1
 from .scope import Period, Scope, add_months, month_end, month_start
 
 TREND_MONTHS = 12
@@ -88,27 +88,27 @@ def _local_month(value) -> dt.date:
 
 def trend(scope: Scope, period: Period, today: dt.date) -> list[dict]:
     """Per month, for the 12 months up to the period's last: inspections, average score, findings
-    raised, on-time closure rate and repeat rate (each as defined in metrics.py, for that month)."""
+    raised, on-time closure rate and repeat rate (each as defined in dudao/facts/figures.py, for that month)."""
     last = month_start(period.end)
     first = add_months(last, -(TREND_MONTHS - 1))
     window = Period(first, month_end(last))
     months = {add_months(first, n): {"inspections": 0, "scored": 0, "total": None, "findings": 0, "repeats": 0,
                                      "due": 0, "on_time": 0} for n in range(TREND_MONTHS)}
-    for row in metrics.done_inspections(scope, window).annotate(m=TruncMonth("performed_at")).values("m").annotate(
-        count=Count("id"), scored=Count("score"), total=Sum("score")
+    for row in figures.counted_inspections(scope, window).annotate(m=TruncMonth("performed_at")).values("m").annotate(
+        **figures.inspection_counts()
     ).order_by():
         bucket = months.get(_local_month(row["m"]))
         if bucket is not None:
             bucket.update(inspections=row["count"], scored=row["scored"], total=row["total"])
-    for row in metrics.findings_created(scope, window).annotate(m=TruncMonth("created_at")).values("m").annotate(
-        count=Count("id"), repeats=Count("id", filter=Q(repeat=True))
+    for row in figures.findings_raised(scope, window).annotate(m=TruncMonth("created_at")).values("m").annotate(
+        **figures.finding_counts()
     ).order_by():
         bucket = months.get(_local_month(row["m"]))
         if bucket is not None:
             bucket.update(findings=row["count"], repeats=row["repeats"])
-    for row in metrics.findings_due_decided(scope, window, today).annotate(m=TruncMonth("due_date")).values(
+    for row in figures.findings_due_decided(scope, window, today).annotate(m=TruncMonth("due_date")).values(
         "m"
-    ).annotate(due=Count("id"), on_time=Count("id", filter=CLOSED_ON_TIME)).order_by():
+    ).annotate(**figures.on_time_counts()).order_by():
         bucket = months.get(_local_month(row["m"]))
         if bucket is not None:
             bucket.update(due=row["due"], on_time=row["on_time"])
@@ -146,26 +146,24 @@ def per_unit(scope: Scope, period: Period, today: dt.date) -> dict[int, dict]:
     def of(unit_id: int) -> dict:
         return counts.setdefault(unit_id, _empty_counts())
 
-    for row in metrics.done_inspections(scope, period).values("unit_id").annotate(
-        count=Count("id"), scored=Count("score"), total=Sum("score")
+    for row in figures.counted_inspections(scope, period).values("unit_id").annotate(
+        **figures.inspection_counts()
     ).order_by():
         c = of(row["unit_id"])
         c["inspections"], c["scored"], c["total"] = row["count"], row["scored"], Decimal(str(row["total"] or 0))
-    for row in metrics.findings_created(scope, period).values("unit_id", "severity").annotate(
-        count=Count("id"), repeats=Count("id", filter=Q(repeat=True))
+    for row in figures.findings_raised(scope, period).values("unit_id", "severity").annotate(
+        **figures.finding_counts()
     ).order_by():
         c = of(row["unit_id"])
         c[row["severity"]] = c.get(row["severity"], 0) + row["count"]
         c["findings"] += row["count"]
         c["repeats"] += row["repeats"]
-    for row in metrics.findings_due_decided(scope, period, today).values("unit_id").annotate(
-        due=Count("id"), on_time=Count("id", filter=CLOSED_ON_TIME)
+    for row in figures.findings_due_decided(scope, period, today).values("unit_id").annotate(
+        **figures.on_time_counts()
     ).order_by():
         c = of(row["unit_id"])
         c["due"], c["on_time"] = row["due"], row["on_time"]
-    for row in metrics.planned_visits(scope, period).values("unit_id").annotate(
-        planned=Count("id"), done=Count("id", filter=Q(status="done"))
-    ).order_by():
+    for row in figures.planned_visits(scope, period).values("unit_id").annotate(**figures.visit_counts()).order_by():
         c = of(row["unit_id"])
         c["planned"], c["done"] = row["planned"], row["done"]
     return counts
@@ -220,7 +218,7 @@ def ranking(units: dict[int, UnitInfo], counts: dict[int, dict]) -> list[dict]:
 def categories(scope: Scope, period: Period) -> list[dict]:
     """Findings raised in the period per category, most frequent first, with the policy's labels."""
     labels = {c.code: c.label for c in policy_for(scope.organization_id, on=period.end).findings.categories}
-    rows = metrics.findings_created(scope, period).values("category").annotate(count=Count("id")).order_by(
+    rows = figures.findings_raised(scope, period).values("category").annotate(count=Count("id")).order_by(
         "-count", "category"
     )
     return [{"category": row["category"], "label": labels.get(row["category"], row["category"] or "—"),
@@ -235,14 +233,14 @@ def supervisors(scope: Scope, period: Period) -> list[dict]:
     def of(person_id: int) -> dict:
         return people.setdefault(person_id, {"planned": 0, "done": 0, "inspections": 0, "findings": 0, "closed": 0})
 
-    for row in metrics.planned_visits(scope, period).values("supervisor_id").annotate(
-        planned=Count("id"), done=Count("id", filter=Q(status="done"))
+    for row in figures.planned_visits(scope, period).values("supervisor_id").annotate(
+        **figures.visit_counts()
     ).order_by():
         of(row["supervisor_id"]).update(planned=row["planned"], done=row["done"])
-    for row in metrics.done_inspections(scope, period).values("inspector_id").annotate(count=Count("id")).order_by():
+    for row in figures.counted_inspections(scope, period).values("inspector_id").annotate(count=Count("id")).order_by():
         of(row["inspector_id"])["inspections"] = row["count"]
     for row in Finding.objects.filter(
-        scope.condition(), inspection__status__in=DONE_INSPECTIONS,
+        scope.condition(), inspection__status__in=COUNTING_STATUSES,
         inspection__performed_at__gte=period.start_at, inspection__performed_at__lt=period.end_before,
     ).values("inspection__inspector_id").annotate(
         count=Count("id"), closed=Count("id", filter=Q(closed_at__isnull=False))
@@ -272,7 +270,7 @@ def dashboard(scope: Scope, period: Period, *, today: dt.date | None = None) -> 
     return Dashboard(
         scope=scope,
         period=period,
-        summary=metrics.summary(scope, period, today=today),
+        summary=figures.summary(scope, period, today=today),
         trend=trend(scope, period, today),
         groups=group_rows,
         group_kind=UnitKind.REGION if kinds == {UnitKind.REGION} else "",

@@ -31,7 +31,7 @@ class CoverageOut(Schema):
 
 
 class SummaryOut(Schema):
-    """Figures as defined in dudao/analytics/metrics.py; rates in percent, one decimal; null = nothing to measure."""
+    """Figures as defined in dudao/facts/figures.py; rates in percent, one decimal; null = nothing to measure."""
 
     scope_unit_id: int | None
     period: PeriodOut

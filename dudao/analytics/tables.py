@@ -9,12 +9,12 @@ from decimal import Decimal
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from dudao.facts.figures import percent, round1
 from dudao.org.choices import UnitKind
 from dudao.policies.choices import Severity
 
 from .breakdowns import SEVERITIES, Dashboard
 from .choices import ExportTable
-from .metrics import percent, round1
 
 TEXT, COUNT, PERCENT, SCORE, DAYS, NUMBER, FLAG = "text", "count", "percent", "score", "days", "number", "flag"
 

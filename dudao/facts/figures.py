@@ -54,7 +54,7 @@ from django.utils import timezone
 
 from dudao.core.periods import Period
 from dudao.findings.models import Finding
-from dudao.inspections.choices import InspectionStatus
+from dudao.inspections.choices import COUNTING_STATUSES
 from dudao.inspections.models import Answer, Inspection
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Unit
@@ -64,7 +64,6 @@ from dudao.policies.choices import Severity
 
 from .scope import Scope
 
-COUNTED_STATUSES = (InspectionStatus.SUBMITTED, InspectionStatus.ACKNOWLEDGED)
 ONE_DECIMAL = Decimal("0.1")
 SECONDS_PER_DAY = Decimal(86400)
 
@@ -107,11 +106,32 @@ def competition_ranks(scores: dict) -> dict:
     return {key: first_position[score] for key, score in scores.items() if score is not None}
 
 
+# --- the counts each rule is made of, for any grouping (by unit, month, supervisor) ------------
+def inspection_counts() -> dict:
+    """count, scored, total: the average score is total / scored."""
+    return {"count": Count("id"), "scored": Count("score"), "total": Sum("score")}
+
+
+def finding_counts() -> dict:
+    """count, repeats: the repeat rate is repeats / count."""
+    return {"count": Count("id"), "repeats": Count("id", filter=Q(repeat=True))}
+
+
+def on_time_counts() -> dict:
+    """due, on_time over decided findings: the on-time closure rate is on_time / due."""
+    return {"due": Count("id"), "on_time": Count("id", filter=CLOSED_ON_TIME)}
+
+
+def visit_counts() -> dict:
+    """planned, done over planned visits: plan completion is done / planned."""
+    return {"planned": Count("id"), "done": Count("id", filter=Q(status=VisitStatus.DONE))}
+
+
 # --- the record sets every figure counts ------------------------------------------------------
 def counted_inspections(scope: Scope, period: Period):
     """Inspections that count: submitted or acknowledged, local `performed_at` in the period."""
     return Inspection.objects.filter(
-        scope.condition(), status__in=COUNTED_STATUSES,
+        scope.condition(), status__in=COUNTING_STATUSES,
         performed_at__gte=period.start_at, performed_at__lt=period.end_before,
     )
 
@@ -156,8 +176,7 @@ def inspection_figures(scope: Scope, period: Period) -> dict:
     """Inspections that count, how many passed and were scored, their average score and the
     number of units they cover (one query)."""
     row = counted_inspections(scope, period).aggregate(
-        count=Count("id"), scored=Count("score"), total=Sum("score"), units=Count("unit_id", distinct=True),
-        passed=Count("id", filter=Q(passed=True)),
+        **inspection_counts(), units=Count("unit_id", distinct=True), passed=Count("id", filter=Q(passed=True)),
     )
     return {
         "inspections": row["count"],
@@ -172,7 +191,7 @@ def inspections_by_unit(scope: Scope, period: Period) -> dict[int, dict]:
     """`inspection_figures` per unit (one grouped query): {unit_id: {inspections, scored, total,
     passed, average_score}}; units without an inspection that counts are absent ("no data")."""
     rows = counted_inspections(scope, period).values("unit_id").annotate(
-        count=Count("id"), scored=Count("score"), total=Sum("score"), passed=Count("id", filter=Q(passed=True)),
+        **inspection_counts(), passed=Count("id", filter=Q(passed=True)),
     ).order_by()
     return {
         row["unit_id"]: {"inspections": row["count"], "scored": row["scored"], "passed": row["passed"],
@@ -187,9 +206,7 @@ def finding_figures(scope: Scope, period: Period) -> dict:
     and the repeat rate (one query)."""
     by_severity = dict.fromkeys(Severity.values, 0)
     repeats = 0
-    rows = findings_raised(scope, period).values("severity").annotate(
-        count=Count("id"), repeats=Count("id", filter=Q(repeat=True))
-    ).order_by()
+    rows = findings_raised(scope, period).values("severity").annotate(**finding_counts()).order_by()
     for row in rows:
         by_severity[row["severity"]] = by_severity.get(row["severity"], 0) + row["count"]
         repeats += row["repeats"]
@@ -206,7 +223,7 @@ def on_time_closure(findings, today: dt.date) -> dict:
     `today` (closed, or past due), the percentage closed on or before their due date (local date
     of closing). {findings_due, findings_on_time, on_time_closure_rate}; the rate is None when
     nothing is decided."""
-    row = decided(findings, today).aggregate(due=Count("id"), on_time=Count("id", filter=CLOSED_ON_TIME))
+    row = decided(findings, today).aggregate(**on_time_counts())
     return {"findings_due": row["due"], "findings_on_time": row["on_time"],
             "on_time_closure_rate": percent(row["on_time"], row["due"])}
 
@@ -218,9 +235,7 @@ def on_time_figures(scope: Scope, period: Period, today: dt.date) -> dict:
 
 def on_time_by_unit(scope: Scope, period: Period, today: dt.date) -> dict[int, dict]:
     """`on_time_figures` per responsible unit (one grouped query)."""
-    rows = findings_due_decided(scope, period, today).values("unit_id").annotate(
-        due=Count("id"), on_time=Count("id", filter=CLOSED_ON_TIME)
-    ).order_by()
+    rows = findings_due_decided(scope, period, today).values("unit_id").annotate(**on_time_counts()).order_by()
     return {
         row["unit_id"]: {"findings_due": row["due"], "findings_on_time": row["on_time"],
                          "on_time_closure_rate": percent(row["on_time"], row["due"])}
@@ -265,18 +280,14 @@ def median_closure(scope: Scope, period: Period) -> Decimal | None:
 def plan_completion(visits) -> dict:
     """Of `visits` (cancelled ones left out), how many are planned and done, and done / planned in
     percent (one query). A visit is done only once its inspection is submitted."""
-    row = visits.exclude(status=VisitStatus.CANCELLED).aggregate(
-        planned=Count("id"), done=Count("id", filter=Q(status=VisitStatus.DONE))
-    )
+    row = visits.exclude(status=VisitStatus.CANCELLED).aggregate(**visit_counts())
     return {"visits_planned": row["planned"], "visits_done": row["done"],
             "visit_rate": percent(row["done"], row["planned"])}
 
 
 def visits_by_unit(scope: Scope, period: Period) -> dict[int, dict]:
     """`plan_completion` per visited unit (one grouped query)."""
-    rows = planned_visits(scope, period).values("unit_id").annotate(
-        planned=Count("id"), done=Count("id", filter=Q(status=VisitStatus.DONE))
-    ).order_by()
+    rows = planned_visits(scope, period).values("unit_id").annotate(**visit_counts()).order_by()
     return {
         row["unit_id"]: {"visits_planned": row["planned"], "visits_done": row["done"],
                          "visit_rate": percent(row["done"], row["planned"])}
@@ -334,5 +345,3 @@ def summary(scope: Scope, period: Period, *, today: dt.date | None = None) -> di
         "findings_on_time": on_time["findings_on_time"],
     }
 
-
-findings_created = findings_raised

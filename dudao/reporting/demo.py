@@ -17,7 +17,7 @@ from django.utils import timezone
 from dudao.approvals.services import approval_decide
 from dudao.core.errors import ApplicationError
 from dudao.core.periods import window_before
-from dudao.facts.figures import COUNTED_STATUSES
+from dudao.inspections.choices import COUNTING_STATUSES
 from dudao.inspections.models import Inspection
 from dudao.org.services import root_unit
 from dudao.policies.registry import policy_for
@@ -31,7 +31,7 @@ READERS = ["store01", "store02", "store03", "store05", "store06", "store09"]
 def load_demo(context) -> None:
     organization = context.organization
     people, units = context.people, context.units
-    inspections = Inspection.objects.filter(organization=organization, status__in=COUNTED_STATUSES)
+    inspections = Inspection.objects.filter(organization=organization, status__in=COUNTING_STATUSES)
     if not inspections.exists():
         return
     now = timezone.now()

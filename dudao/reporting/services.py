@@ -24,8 +24,9 @@ from dudao.core.errors import (
     validation_error,
 )
 from dudao.core.periods import Period, window_before
-from dudao.facts.figures import COUNTED_STATUSES, counted_inspections, sites
+from dudao.facts.figures import counted_inspections, sites
 from dudao.facts.scope import Scope
+from dudao.inspections.choices import COUNTING_STATUSES
 from dudao.inspections.models import Inspection
 from dudao.notifications.services import notify
 from dudao.org.choices import Role
@@ -86,7 +87,7 @@ def _basis(*, actor, inspection, plan, scope_unit, period_start, period_end) -> 
         )
     if inspection is not None:
         _same_org(actor, inspection)
-        if inspection.status not in COUNTED_STATUSES:
+        if inspection.status not in COUNTING_STATUSES:
             raise validation_error("inspection_id", _("只能根据已提交的检查起草报告"))
         day = timezone.localdate(inspection.performed_at)
         return drafting.Basis(ReportSource.INSPECTION, inspection.unit, day, day, inspection=inspection)

@@ -17,7 +17,7 @@ from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.periods import window_before
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
-from dudao.facts.figures import COUNTED_STATUSES
+from dudao.inspections.choices import COUNTING_STATUSES
 from dudao.inspections.models import Inspection
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Unit
@@ -87,7 +87,7 @@ def _writable_units(actor) -> list[tuple[int, str]]:
 
 def _report_form(actor, data=None, initial=None, preset=None) -> ReportCreateForm:
     inspections = list(
-        Inspection.objects.visible_to(actor, "inspect").filter(status__in=COUNTED_STATUSES)
+        Inspection.objects.visible_to(actor, "inspect").filter(status__in=COUNTING_STATUSES)
         .select_related("unit", "template").order_by("-performed_at", "-id")[:CHOICES_LIMIT]
     )
     plans = list(Plan.objects.visible_to(actor, "manage").order_by("-period_start", "-id")[:CHOICES_LIMIT])

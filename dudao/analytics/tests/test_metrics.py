@@ -9,10 +9,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dudao.analytics import breakdowns, metrics
+from dudao.analytics import breakdowns
 from dudao.analytics.scope import Period, analytics_scope, period_from
 from dudao.core.access import NotFoundInScope
 from dudao.core.errors import ApplicationError
+from dudao.facts.figures import summary
 
 from .factories import Data, at, d
 
@@ -65,7 +66,7 @@ def march(world):
 def figures(world, who: str, unit: str | None = None, period=MARCH, today=TODAY) -> dict:
     actor = world.person(who)
     scope = analytics_scope(actor, world.unit(unit) if unit else None)
-    return metrics.summary(scope, period, today=today)
+    return summary(scope, period, today=today)
 
 
 def test_whole_organisation_summary(world, march):
@@ -208,7 +209,7 @@ def test_summary_and_dashboard_query_counts_do_not_grow_with_data(world):
     data = Data(world)
     scope = analytics_scope(world.person("admin"))
     data.inspection("store1", "2025-03-02", "80.0")
-    small_summary = _queries(lambda: metrics.summary(scope, MARCH, today=TODAY))
+    small_summary = _queries(lambda: summary(scope, MARCH, today=TODAY))
     small_dashboard = _queries(lambda: breakdowns.dashboard(scope, MARCH, today=TODAY))
     for unit in ("store1", "store2", "store3"):
         for day in range(1, 10):
@@ -216,5 +217,5 @@ def test_summary_and_dashboard_query_counts_do_not_grow_with_data(world):
             data.finding(unit, at(f"2025-03-{day:02d}"), f"2025-03-{day + 5:02d}", closed=at(f"2025-03-{day + 1:02d}"),
                          inspection=inspection)
             data.visit(unit, f"2025-03-{day:02d}", "done")
-    assert _queries(lambda: metrics.summary(scope, MARCH, today=TODAY)) == small_summary == 6
+    assert _queries(lambda: summary(scope, MARCH, today=TODAY)) == small_summary == 6
     assert _queries(lambda: breakdowns.dashboard(scope, MARCH, today=TODAY)) == small_dashboard
