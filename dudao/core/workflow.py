@@ -19,8 +19,9 @@ An app states its model's life once, in its `workflow.py`, as a `Workflow` of `T
   event, all inside the caller's transaction;
 - `editable(obj)` / `check_editable(obj)` state once per model which states may still be edited.
 
-A transition whose target equals a source keeps the state (a progress note, a recompile): it is
-listed so that no step is possible from a state the table omits. `taken_by` names the scope action
+A transition whose target equals its source keeps the state (a progress note, a recompile), and
+one with no target (`None`) keeps whichever of its sources the object is in (a comment allowed in
+every state): both are listed so that no step is possible from a state the table omits. `taken_by` names the scope action
 (`Model.scope_roles`) whose roles take the step; who exactly may take it stays in the app's
 `permissions.py`, the only place views and services ask.
 """
@@ -48,24 +49,29 @@ class Transition:
 
     name: str
     sources: frozenset[str]
-    target: str
+    target: str | None
+    """The state the step leads to; None keeps the state the object is in."""
     label: Promise | str
     taken_by: str = ""
     refusal: Promise | str | None = None
     """The refusal in this step's own words; `%(status)s`, `%(subject)s` and `%(action)s` may appear."""
 
-    def __init__(self, name: str, sources: Iterable[str], target: str, *, label: Promise | str,
+    def __init__(self, name: str, sources: Iterable[str], target: str | None, *, label: Promise | str,
                  taken_by: str = "", refusal: Promise | str | None = None) -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "sources", frozenset(str(s) for s in sources))
-        object.__setattr__(self, "target", str(target))
+        object.__setattr__(self, "target", None if target is None else str(target))
         object.__setattr__(self, "label", label)
         object.__setattr__(self, "taken_by", taken_by)
         object.__setattr__(self, "refusal", refusal)
 
     @property
     def keeps_state(self) -> bool:
-        return self.sources == frozenset({self.target})
+        return self.target is None or self.sources == frozenset({self.target})
+
+    def leads_from(self, state: str) -> str:
+        """The state the step leads to from `state` (one of its sources)."""
+        return state if self.target is None else self.target
 
 
 @dataclass
@@ -86,7 +92,7 @@ class Workflow:
         for transition in self.transitions:
             if transition.name in self.table:
                 raise ValueError(f"{self.event_prefix}: transition {transition.name!r} is declared twice")
-            unknown = (transition.sources | {transition.target}) - known
+            unknown = (transition.sources | {transition.target} - {None}) - known
             if unknown:
                 raise ValueError(f"{self.event_prefix}.{transition.name}: unknown states {sorted(unknown)}")
             self.table[transition.name] = transition
@@ -150,7 +156,7 @@ class Workflow:
         after-state (a reason, the approval's id) that are not fields of the model."""
         transition = self.check(obj, name)
         before = snapshot(obj, audit_fields)
-        setattr(obj, self.status_field, transition.target)
+        setattr(obj, self.status_field, transition.leads_from(self.state_of(obj)))
         changes = changes or {}
         for attribute, value in changes.items():
             setattr(obj, attribute, value)

@@ -12,7 +12,7 @@ from dudao.core.scoping import actor_covers, in_org, is_active_actor
 
 from .choices import FindingSource
 from .models import FINDING_READERS, RECTIFIERS, REPORTERS, VERIFIERS
-from .workflow import allowed, taken_by
+from .workflow import FINDING
 
 
 def manages_unit(actor, finding) -> bool:
@@ -79,4 +79,4 @@ PREDICATES = {
 
 def may_take(actor, finding, action: str) -> bool:
     """Whether `actor` may take `action` on `finding` now: the state allows it and the role does."""
-    return allowed(finding, action) and PREDICATES[taken_by(action)](actor, finding)
+    return FINDING.allowed(finding, action) and PREDICATES[FINDING[action].taken_by](actor, finding)

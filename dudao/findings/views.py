@@ -54,7 +54,7 @@ from .permissions import (
     can_review_findings,
     may_take,
 )
-from .workflow import check, taken_by
+from .workflow import FINDING
 
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 20
@@ -216,7 +216,7 @@ def _fetch_for(request, finding_id: int, action: str) -> Finding:
     """The finding, if the person may take `action` on it now (else 404, or a message if only the
     state stands in the way)."""
     return get_for_actor(Finding.objects.select_related("unit"), request.user, finding_id,
-                         action=taken_by(action))
+                         action=FINDING[action].taken_by)
 
 
 def _upload(actor, unit: Unit, files) -> list:
@@ -245,7 +245,7 @@ def _note_step(request, finding_id: int, action: str, service, done: str, prefix
                     note_label=_("评论") if action == "comment" else None)
     # Before any photo is stored: the step must be possible now, and this person must be able to take it.
     try:
-        check(finding, action)
+        FINDING.check(finding, action)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("findings:finding-detail", args=[finding.pk]))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from dudao.core.workflow import Transition, Workflow
+from dudao.core.workflow import NOT_EDITABLE, Transition, Workflow
 
 from .choices import FindingStatus
 
@@ -41,30 +41,10 @@ FINDING = Workflow(
         Transition("reject", {SUBMITTED}, PLANNED, taken_by="verify", label=_("退回重新整改")),
         Transition("close_by_reinspection", {OPEN, PLANNED, SUBMITTED}, CLOSED, taken_by="verify",
                    label=pgettext_lazy("transition", "复查关闭")),
+        # Steps that keep the state: more time while the finding may still be edited, and comments in
+        # every state.
+        Transition("request_extension", {OPEN, PLANNED}, None, taken_by="rectify", label=_("申请延期"),
+                   refusal=NOT_EDITABLE),
+        Transition("comment", {OPEN, PLANNED, SUBMITTED, CLOSED}, None, taken_by="view", label=_("评论")),
     ],
 )
-
-# Steps that keep the state, with the scope action of the roles that take them.
-IN_PLACE = {"request_extension": "rectify", "comment": "view"}
-
-
-def taken_by(action: str) -> str:
-    """The scope action (`Finding.scope_roles`) whose roles take `action`."""
-    return FINDING[action].taken_by if action in FINDING.table else IN_PLACE[action]
-
-
-def allowed(finding, action: str) -> bool:
-    """Whether `action` is possible from the finding's state (buttons and pages ask this)."""
-    if action == "request_extension":
-        return FINDING.editable(finding)
-    if action == "comment":
-        return True
-    return FINDING.allowed(finding, action)
-
-
-def check(finding, action: str) -> None:
-    """Refuse (409 INVALID_TRANSITION, naming the state) when `action` is not possible now."""
-    if action == "request_extension":
-        FINDING.check_editable(finding)
-    elif action != "comment":
-        FINDING.check(finding, action)

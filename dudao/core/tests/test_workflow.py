@@ -65,3 +65,14 @@ def test_a_table_naming_an_unknown_state_or_a_name_twice_fails_at_import():
         Workflow(subject="x", choices=Light, event_prefix="x",
                  transitions=[Transition("go", {Light.RED}, Light.GREEN, label="a"),
                               Transition("go", {Light.OFF}, Light.GREEN, label="b")])
+
+
+def test_a_step_without_target_keeps_whichever_state_it_starts_from():
+    noted = Workflow(subject="信号灯", choices=Light, event_prefix="light", transitions=[
+        Transition("note", {Light.RED, Light.GREEN}, None, label="备注"),
+    ])
+    assert noted["note"].keeps_state
+    assert [noted["note"].leads_from(state) for state in ("red", "green")] == ["red", "green"]
+    assert noted.allowed(SimpleNamespace(status="green"), "note")
+    with pytest.raises(ApplicationError):
+        noted.check(SimpleNamespace(status="off"), "note")

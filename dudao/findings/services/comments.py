@@ -16,7 +16,7 @@ from dudao.core.models import Attachment
 from ..choices import FindingEventKind
 from ..models import Finding, FindingEvent
 from ..permissions import can_comment_finding
-from ..workflow import check
+from ..workflow import FINDING
 from . import records
 
 
@@ -27,7 +27,7 @@ def finding_comment(*, actor, finding: Finding, note: str, attachments: Sequence
     finding = records.lock(finding)
     if not can_comment_finding(actor, finding):
         deny_permission()
-    check(finding, "comment")
+    FINDING.check(finding, "comment")
     now = now or timezone.now()
     note = records.text(note, "note", required=None if attachments else _("请填写评论内容"))
     event = records.timeline(finding, FindingEventKind.COMMENT, actor=actor, at=now, note=note)

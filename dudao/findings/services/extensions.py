@@ -31,7 +31,7 @@ from dudao.core.errors import (
 from ..choices import ExtensionDecision, ExtensionStatus, FindingEventKind
 from ..models import Finding, FindingExtension
 from ..permissions import can_rectify_finding
-from ..workflow import check
+from ..workflow import FINDING
 from . import records
 
 EXTENSION_AUDIT_FIELDS = [
@@ -64,7 +64,7 @@ def finding_extension_request(*, actor, finding: Finding, due_date: dt.date, rea
     finding = records.lock(finding)
     if not can_rectify_finding(actor, finding):
         deny_permission()
-    check(finding, "request_extension")
+    FINDING.check(finding, "request_extension")
     now = now or timezone.now()
     today = timezone.localdate(now)
     reason = records.text(reason, "reason", required=_("请说明延期理由"))
