@@ -9,6 +9,7 @@ PY := $(VENV)/bin/python
 # Python 3.11 when it is on PATH under that name, else whatever python3 is (pyproject pins 3.11).
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 PORT ?= 8000
+VAR := $(or $(DUDAO_VAR_DIR),var)
 ARGS ?=
 
 .PHONY: help install run test lint
@@ -29,13 +30,19 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# Set-up is quiet; the server's own start-up lines come first, then the address and the demo
+# logins as the last lines (printed once the server answers). The job consumer's log goes to
+# var/log/huey.log and lives as long as the web server; demo mail goes to var/mail/.
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py dudao_demo
-	@# The job consumer lives as long as the web server: stopping one stops the other.
-	@$(PY) manage.py run_huey & huey=$$!; \
-	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py collectstatic --noinput -v0
+	@mkdir -p $(VAR)/log
+	@echo "Loading the demo organisation (once)..."
+	@PORT=$(PORT) $(PY) manage.py dudao_demo >/dev/null
+	@export PORT=$(PORT); \
+	$(PY) manage.py run_huey >>$(VAR)/log/huey.log 2>&1 & huey=$$!; \
+	$(PY) manage.py dudao_demo --url http://127.0.0.1:$(PORT)/ --wait 60 & banner=$$!; \
+	trap 'kill $$huey $$banner 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install

@@ -254,4 +254,7 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 NINJA_PAGINATION_PER_PAGE = 50
 
 # Where links in mail and chat messages point (the address people open Dudao at).
-DUDAO_BASE_URL = os.environ.get("DUDAO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in mail and chat messages. Unset, it is the local server on PORT (what `make run PORT=` serves).
+DUDAO_BASE_URL = (
+    os.environ.get("DUDAO_BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")

@@ -90,3 +90,34 @@ def test_demo_has_a_month_of_supervision_to_read(db):
     months = sorted(set(UnitEvaluation.objects.filter(unit__organization=organization).values_list("month", flat=True)))
     assert len(months) == 2
     assert UnitEvaluation.objects.filter(month=months[0], key_target=True).exists()
+
+
+def test_demo_banner_ends_with_the_address_it_was_given(db, capsys):
+    call_command("dudao_demo")
+    capsys.readouterr()
+    call_command("dudao_demo", url="http://127.0.0.1:8123/")
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert "store01" in "\n".join(lines) and "Dudao-demo-2026" in "\n".join(lines)
+    assert any("http://127.0.0.1:8123/" in line for line in lines[-4:])
+
+
+def test_local_runs_write_mail_to_files_and_link_to_their_port(tmp_path):
+    """`make run PORT=8123`: mail goes under var/mail/, and the links in it point at port 8123."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "PORT": "8123",
+           "DUDAO_VAR_DIR": str(tmp_path)}
+    env.pop("DUDAO_BASE_URL", None)
+    script = ("import json, django; django.setup(); from django.conf import settings as s; "
+              "print(json.dumps([s.DUDAO_BASE_URL, s.EMAIL_BACKEND, str(s.EMAIL_FILE_PATH)]))")
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR, capture_output=True,
+                         text=True, check=True).stdout
+    base_url, backend, mail_dir = json.loads(out.strip().splitlines()[-1])
+    assert base_url == "http://127.0.0.1:8123"
+    assert backend.endswith("filebased.EmailBackend")
+    assert mail_dir == str(tmp_path / "mail")
