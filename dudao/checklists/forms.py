@@ -28,7 +28,10 @@ class ItemForm(forms.Form):
     code = forms.CharField(label=_("编码"), max_length=50, required=False)
     text = forms.CharField(label=_("检查内容"), max_length=500, required=False)
     kind = forms.ChoiceField(label=_("类型"), choices=ItemKind.choices, initial=ItemKind.CHECK)
-    points = forms.CharField(label=_("分值"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    points = forms.CharField(
+        label=_("分值"), required=False, help_text=_("合格/不合格项留空记 1 分;文字和照片项不计分"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "1"}),
+    )
     pass_points = forms.CharField(
         label=_("合格分"), required=False, help_text=_("低于此分为不合格;留空即为满分"),
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),

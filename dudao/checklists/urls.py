@@ -10,7 +10,6 @@ urlpatterns = [
     path("import/", views.template_import, name="template-import"),
     path("<int:template_id>/", views.template_detail, name="template-detail"),
     path("<int:template_id>/edit/", views.template_builder, name="template-builder"),
-    path("<int:template_id>/preview/", views.template_preview, name="template-preview"),
     path("<int:template_id>/export/", views.template_export, name="template-export"),
     path("<int:template_id>/publish/", views.template_publish, name="template-publish"),
     path("<int:template_id>/revise/", views.template_revise, name="template-revise"),

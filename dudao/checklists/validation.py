@@ -33,6 +33,7 @@ META_KEYS = frozenset({"id", "lineage", "version", "status", "created_at", "crea
 MAX_SECTIONS = 50
 MAX_ITEMS = 500
 MAX_OPTIONS = 20
+DEFAULT_CHECK_POINTS = Decimal("1.00")  # a pass/fail item given no points
 POINTS_LIMIT = Decimal("100000")  # Item.points: 7 digits, 2 decimals
 BOUND_LIMIT = Decimal("10000000000")  # Item.min_value/max_value: 14 digits, 4 decimals
 
@@ -195,7 +196,9 @@ def _check_item(raw: Any, *, at: str, problems: Problems, taken: dict[str, str],
         bad("options", _("选项必须是列表"))
         raw_options = []
     if points is None and f"{at}points" not in problems.fields:
-        points = Decimal("0.00")
+        # A pass/fail item whose points were left out counts like every other: one point, so a
+        # list of them scores the share passed. Stating 0 keeps an item that only raises findings.
+        points = DEFAULT_CHECK_POINTS if kind == ItemKind.CHECK else Decimal("0.00")
 
     options: list[dict] = []
     if kind == ItemKind.CHECK:

@@ -1,5 +1,5 @@
-"""Pages for checklist templates: list, a version's detail and history, the builder, the inspector's
-preview, import and export."""
+"""Pages for checklist templates: list, a version's detail and history, the builder, import and export
+(the phone preview is the inspections run screen itself)."""
 
 from __future__ import annotations
 
@@ -102,19 +102,6 @@ def template_detail(request, template_id: int):
         "can_retire": can_retire_template(actor, template),
     }
     return render_page(request, "checklists/template_detail.html", context)
-
-
-@page
-def template_preview(request, template_id: int):
-    """What the inspector's phone shows for each item of this version (read-only)."""
-    actor = request.user
-    template = _readable(actor, template_id)
-    context = {
-        "template": template,
-        "sections": _view_sections(template, _categories(actor)),
-        "badges": TEMPLATE_STATUS_BADGES,
-    }
-    return render_page(request, "checklists/template_preview.html", context)
 
 
 @page

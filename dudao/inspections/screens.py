@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.checklists.choices import ItemKind
+from dudao.checklists.models import Item
 from dudao.findings.models import Finding
 from dudao.org.choices import Role
 from dudao.org.selectors import Regions
@@ -273,6 +274,28 @@ def run_context(inspection: Inspection) -> dict:
         "geo_required": geo_required,
         "config": run_config(inspection, geo_required=geo_required),
         "is_follow_up": inspection.follow_up_of_id is not None,
+    }
+
+
+def preview_context(template) -> dict:
+    """A template's phone preview: the run screen itself, every item unanswered, nothing sent."""
+    sections: dict[int, SectionSheet] = {}
+    for item in Item.objects.filter(template_id=template.pk).select_related("section"):
+        sheet = sections.get(item.section_id)
+        if sheet is None:
+            sheet = sections[item.section_id] = SectionSheet(item.section, [])
+        sheet.rows.append(Row(item, None, []))
+    sheet = list(sections.values())
+    return {
+        "preview": True,
+        "template": template,
+        "sheet": sheet,
+        "answered": 0,
+        "total": sum(1 for row in _rows(sheet) if row.counted),
+        "figures": [],
+        "geo_required": False,
+        "config": {"preview": True, "inspection": f"preview-{template.pk}"},
+        "is_follow_up": False,
     }
 
 

@@ -7,6 +7,7 @@ app_name = "inspections"
 urlpatterns = [
     path("", views.my_work, name="my-work"),
     path("start/", views.start, name="start"),
+    path("preview/<int:template_id>/", views.template_preview, name="template-preview"),
     path("list/", views.inspection_list, name="inspection-list"),
     path("list/export.xlsx", views.inspection_export, name="inspection-export"),
     path("<int:inspection_id>/", views.inspection_detail, name="inspection-detail"),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dudao.checklists.models import Template
-from dudao.checklists.selectors import published_templates
+from dudao.checklists.selectors import published_templates, templates_for
 from dudao.core.attachments import disposition_header
 from dudao.core.errors import ApplicationError
 from dudao.core.scoping import EVERYWHERE, paths_filter
@@ -122,6 +122,13 @@ def run(request, inspection_id: int):
     if not can_edit_inspection(actor, inspection):
         return redirect(inspection)
     return render(request, "inspections/run.html", screens.run_context(inspection))
+
+
+@page
+def template_preview(request, template_id: int):
+    """What an inspector's phone shows for a template: the run screen itself, with nothing saved."""
+    template = get_for_actor(templates_for(request.user), request.user, template_id)
+    return render(request, "inspections/run.html", screens.preview_context(template))
 
 
 # --- list and export -------------------------------------------------------------------------

@@ -61,8 +61,15 @@ def test_editor_builds_previews_and_publishes_a_template(demo_server, page_at):
 
     phone = page_at("phone")
     login(phone, demo_server.url, "ops", PASSWORD)
-    phone.goto(desk.url.replace("/edit/", "/preview/"))
-    expect(phone.locator(".answer-card")).to_have_count(2)
+    template_id = desk.url.rstrip("/").split("/")[-2]
+    phone.goto(f"{demo_server.url}/inspections/preview/{template_id}/")
+    expect(phone.locator(".item-card")).to_have_count(2)
+    # The real run screen: answering works on the page, and "submit" names what is still missing.
+    phone.locator("#item-N01 .opt.pass").click()
+    expect(phone.locator("#progress-answered")).to_have_text("1")
+    phone.click("#submit")
+    expect(phone.locator("#missing")).to_contain_text("N02")
+    expect(phone.locator("#submit-error")).to_contain_text("预览")
     screenshot(phone, "checklists-preview-new-phone")
     phone.goto(f"{demo_server.url}/templates/")
     screenshot(phone, "checklists-list-phone")
@@ -83,6 +90,6 @@ def test_store_manager_reads_the_standard_on_a_phone(demo_server, page_at):
     expect(phone.locator(".actions")).not_to_contain_text("编辑")
     screenshot(phone, "checklists-detail-phone")
     phone.click("text=预览(督导手机视图)")
-    expect(phone.locator("#preview-FS01")).to_contain_text("红线")
+    expect(phone.locator("#item-FS01")).to_contain_text("红线")
     screenshot(phone, "checklists-preview-phone")
     assert console_errors(phone) == []

@@ -57,19 +57,6 @@ class TestTemplateDetailPage(_TemplateRead, PageObjectMatrix):
         assert reverse("checklists:template-publish", args=[work.pk]) in text
 
 
-class TestTemplatePreviewPage(_TemplateRead, PageObjectMatrix):
-    url_name = "checklists:template-preview"
-
-    def url(self, world, target):
-        return reverse(self.url_name, args=[target.pk])
-
-    def check_success(self, world, target, response):
-        text = response.content.decode()
-        for expected in ("合格", "不合格", "不适用", "红线·一票否决", "必须拍照", "拍照/上传照片", "填写记录", "实测值"):
-            assert expected in text, expected
-        assert "<fieldset disabled" in text
-
-
 class TestTemplateExportPage(_TemplateRead, PageObjectMatrix):
     url_name = "checklists:template-export"
 

@@ -141,8 +141,23 @@ def test_defaults_and_normal_forms():
     assert choice["points"] == Decimal("4.50")
     assert choice["options"] == [{"label": "好", "points": Decimal("4.50"), "fails": False},
                                  {"label": "差", "points": Decimal("0.00"), "fails": True}]
-    assert check["kind"] == "check" and check["points"] == 0 and check["severity"] == "medium"
+    # A pass/fail item given no points is worth one; stated as 0 it stays 0 (it only raises findings).
+    assert check["kind"] == "check" and check["points"] == Decimal("1.00") and check["severity"] == "medium"
     assert check["critical"] is False and check["photo_required"] is False
+    zero = clean_item({"code": "C3", "text": "只发现问题", "kind": "check", "points": 0}, taken_codes=set())
+    assert zero["points"] == Decimal("0.00")
+    text = clean_item({"code": "C4", "text": "记录", "kind": "text"}, taken_codes=set())
+    assert text["points"] == Decimal("0.00")
+
+
+def test_publishing_a_template_worth_no_points_is_refused_naming_it():
+    from dudao.checklists.validation import check_publishable
+
+    items = [{"code": "C1", "text": "x", "kind": "check", "points": Decimal("0.00")},
+             {"code": "C2", "text": "y", "kind": "text", "points": Decimal("0.00")}]
+    with pytest.raises(ApplicationError) as refused:
+        check_publishable([{"title": "卫生", "items": items}])
+    assert "sections" in refused.value.detail["fields"]
 
 
 def test_builder_items_use_the_same_rules_keyed_by_field():

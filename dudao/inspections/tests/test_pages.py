@@ -16,6 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from dudao.checklists.tests.test_api import _TemplateRead
 from dudao.core.models import AuditEvent
 from dudao.core.testing import PageListMatrix, PageObjectMatrix
 from dudao.findings.models import Finding
@@ -584,3 +585,21 @@ def test_follow_up_of_an_inspection_without_failures_is_refused_with_a_message(c
     response = client.post(reverse("inspections:follow-up", args=[inspection.pk]), {}, follow=True)
     assert response.status_code == 200 and "无需复查" in text_of(response)
     assert Inspection.objects.count() == 1
+
+
+class TestTemplatePreviewPage(_TemplateRead, PageObjectMatrix):
+    """A template's phone preview is the run screen itself, in preview mode: nothing is sent."""
+
+    url_name = "inspections:template-preview"
+
+    def url(self, world, target):
+        return reverse(self.url_name, args=[target.pk])
+
+    def check_success(self, world, target, response):
+        text = response.content.decode()
+        assert 'data-preview="1"' in text and '"preview": true' in text
+        for expected in ("合格", "不合格", "不适用", "红线", "必须拍照", "拍照", "试提交"):
+            assert expected in text, expected
+        # The same item cards the inspector answers, one per item of the version.
+        assert text.count('class="item-card') == target.items.count()
+        assert "/api/v1/inspections/" not in text

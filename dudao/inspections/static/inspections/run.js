@@ -20,6 +20,9 @@
   var NUMBER_DELAY = 500;
   var RETRY_DELAY = 4000;
   var storageKey = "dudao-inspection-" + config.inspection;
+  // A template's preview is this same screen with nothing sent: answers, photos and notes stay in
+  // the page, and "submit" only shows what an inspector would still have to do.
+  var preview = Boolean(config.preview);
 
   // --- helpers -----------------------------------------------------------------------------
   function msg(name, values) {
@@ -63,10 +66,12 @@
   }
 
   function readLocal() {
+    if (preview) return {};
     try { return JSON.parse(window.localStorage.getItem(storageKey) || "{}"); } catch (e) { return {}; }
   }
 
   function writeLocal(data) {
+    if (preview) return;
     try {
       if (Object.keys(data).length) window.localStorage.setItem(storageKey, JSON.stringify(data));
       else window.localStorage.removeItem(storageKey);
@@ -253,6 +258,7 @@
       return;
     }
     card.say("");
+    if (preview) return;
     dirty.add(card);
     flush();
     markPending();
@@ -383,19 +389,29 @@
     figure.appendChild(remove);
     if (id) {
       figure.dataset.id = id;
-      link.href = config.download.replace("{id}", id);
+      link.href = preview ? src : config.download.replace("{id}", id);
     }
     card.el.querySelector(".thumbs").appendChild(figure);
     return figure;
   }
 
+  var previewPhotos = 0;
+
   function upload(card, file) {
-    var preview = URL.createObjectURL(file);
-    var figure = thumb(card, preview, null);
+    var local = URL.createObjectURL(file);
+    if (preview) {
+      // Shown, counted for completeness, never uploaded.
+      previewPhotos -= 1;
+      thumb(card, local, previewPhotos);
+      card.photos.push(previewPhotos);
+      card.refresh();
+      return Promise.resolve();
+    }
+    var figure = thumb(card, local, null);
     figure.classList.add("uploading");
     card.say(msg("uploading"));
     var job = downscale(file).then(function (blob) {
-      URL.revokeObjectURL(preview);
+      URL.revokeObjectURL(local);
       var smaller = URL.createObjectURL(blob);
       figure.querySelector("img").src = smaller;
       var form = new FormData();
@@ -525,6 +541,7 @@
   var patching = Promise.resolve();
 
   function patchLater(fields, delay) {
+    if (preview) return;
     Object.assign(patchPending, fields);
     clearTimeout(patchTimer);
     patchTimer = setTimeout(sendPatch, delay);
@@ -684,6 +701,14 @@
   }
 
   submitButton.addEventListener("click", function () {
+    if (preview) {
+      var missing = cards.filter(function (c) { return c.counted && c.scorable && (c.value === null || c.value === ""); });
+      var noPhoto = cards.filter(function (c) { return c.counted && c.canSave() && !c.isComplete(); });
+      showMissing(missing.map(function (c) { return c.code; }), noPhoto.map(function (c) { return c.code; }));
+      submitError.textContent = msg("previewSubmit");
+      submitError.hidden = false;
+      return;
+    }
     var label = submitButton.textContent;
     submitButton.disabled = true;
     submitButton.textContent = msg("submitting");
