@@ -20,6 +20,9 @@ from dudao.policies.schema import AREAS
 from .formdata import unchanged_post
 
 URL = "/policy/"
+# The policy page's queries: fixed, whatever the number of versions (session, person and the base
+# template's reads included).
+PAGE_QUERIES = 9
 NON_ADMINS = ("executive", "ops_manager", "department_head", "supervisor", "region_manager",
               "unit_manager", "staff", "hr", "finance", "no_role", "b_unit_manager")
 
@@ -340,3 +343,23 @@ def test_a_bad_date_to_view_falls_back_to_today(client, world):
     response = client.get(URL, {"on": "tomorrow"})
     assert response.status_code == 200
     assert "YYYY-MM-DD" in response.content.decode()
+
+
+def test_the_page_query_count_does_not_grow_with_the_versions(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = world.people["admin"]
+    client.force_login(admin)
+    services.policy_version_create(actor=admin, organization=world.org, effective_from=tomorrow(),
+                                   overrides={"inspections": {"pass_mark": 81}})
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(URL).status_code == 200
+    for n in range(2, 8):
+        services.policy_version_create(actor=admin, organization=world.org,
+                                       effective_from=timezone.localdate() + dt.timedelta(days=n),
+                                       overrides={"inspections": {"pass_mark": 80 + n}})
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(URL)
+    assert len(response.context["versions"]) == 7
+    assert len(few) == len(many) == PAGE_QUERIES, [q["sql"] for q in many.captured_queries]
