@@ -363,3 +363,25 @@ def test_the_page_query_count_does_not_grow_with_the_versions(client, world):
         response = client.get(URL)
     assert len(response.context["versions"]) == 7
     assert len(few) == len(many) == PAGE_QUERIES, [q["sql"] for q in many.captured_queries]
+
+
+def test_going_back_from_the_diff_keeps_what_was_typed(client, world):
+    client.force_login(world.people["admin"])
+    data = unchanged_post(client.get(edit_url("inspections")))
+    data.update({"inspections.pass_mark": ["82.5"], "back": ["1"]})
+    response = client.post(edit_url("inspections"), data)
+    assert response.status_code == 200 and "policies/edit.html" in [t.name for t in response.templates]
+    fields = {f.key: f for f in response.context["fields"]}
+    assert fields["inspections.pass_mark"].control.value == "82.5"
+    assert PolicyVersion.objects.count() == 0
+
+
+def test_a_decimal_typed_as_a_whole_number_is_no_change(client, world):
+    client.force_login(world.people["admin"])
+    data = unchanged_post(client.get(edit_url("inspections")))
+    data["inspections.pass_mark"] = ["80.00"]
+    response = client.post(edit_url("inspections"), data)
+    assert response.status_code == 200 and "没有任何改动" in response.content.decode()
+    data["inspections.pass_mark"] = ["82.5"]
+    [change] = client.post(edit_url("inspections"), data).context["proposal"].changes
+    assert (change.key, change.before, change.after, change.value) == ("inspections.pass_mark", "80", "82.5", 82.5)
