@@ -28,6 +28,7 @@ def _mount() -> None:
     from dudao.notifications.api import router as notifications_router
     from dudao.org.api import auth_router, me_router, people_router, units_router
     from dudao.planning.api import router as plans_router
+    from dudao.policies.api import router as policy_router
     from dudao.reporting.api import bulletins_router
     from dudao.reporting.api import router as reports_router
 
@@ -46,6 +47,7 @@ def _mount() -> None:
     api.add_router("/bulletins", bulletins_router)
     api.add_router("/evaluations", evaluations_router)
     api.add_router("/analytics", analytics_router)
+    api.add_router("/policy", policy_router)
 
 
 _mount()

@@ -136,6 +136,7 @@ class Row:
     label: str
     lines: list[str]
     overridden: bool = False
+    default_lines: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -213,7 +214,12 @@ def _rows(model, default, prefix: str, label_prefix: str) -> list[Row]:
             lines = _lines(value)
             if value is None and f"{type(model).__name__}.{name}" in NULL_LABELS:
                 lines = [str(NULL_LABELS[f"{type(model).__name__}.{name}"])]
-            rows.append(Row(key, f"{label_prefix}{label}", lines, overridden))
+            default_lines = []
+            if default is not None:
+                default_lines = _lines(default_value)
+                if default_value is None and f"{type(model).__name__}.{name}" in NULL_LABELS:
+                    default_lines = [str(NULL_LABELS[f"{type(model).__name__}.{name}"])]
+            rows.append(Row(key, f"{label_prefix}{label}", lines, overridden, default_lines))
     return rows
 
 
@@ -225,3 +231,118 @@ def policy_sections(policy: schema.Policy, defaults: schema.Policy | None = None
         default = getattr(defaults, area) if defaults is not None else None
         sections.append(Section(area, label_for(schema.Policy, area), _rows(value, default, area, "")))
     return sections
+
+
+# The unit an input is in, for keys whose name does not say it (`*_days` is 天).
+UNITS = {
+    "InspectionsPolicy.pass_mark": gettext_lazy("分"),
+    "InspectionsPolicy.score_decimals": gettext_lazy("位"),
+    "FindingsPolicy.due_days": gettext_lazy("天"),
+    **{f"DueDays.{severity.value}": gettext_lazy("天") for severity in Severity},
+    "CoverageRule.min_share": gettext_lazy("比例"),
+    "CoverageRule.min_visits_per_unit": gettext_lazy("次"),
+    "BulletinsPolicy.common_problems_count": gettext_lazy("条"),
+    "EvaluationPolicy.pass_mark": gettext_lazy("分"),
+    "EvaluationPolicy.consecutive_failures_for_review": gettext_lazy("个月"),
+    "ComponentWeight.weight": gettext_lazy("比例"),
+    "ApprovalRoute.max_amount": gettext_lazy("元"),
+    "Kpi.weight": gettext_lazy("%"),
+    "BonusBand.min_score": gettext_lazy("分"),
+    "BonusBand.factor": gettext_lazy("倍"),
+    "AppraisalPolicy.personal_leave_days_before_proration": gettext_lazy("天"),
+    "AppraisalPolicy.results_due_day": gettext_lazy("日"),
+    "AppraisalPolicy.bonus_paid_by_day": gettext_lazy("日"),
+    "DisciplineAccumulation.late_or_early_per_absence": gettext_lazy("次"),
+    "DisciplineAccumulation.absences_per_year_forfeiting_bonus": gettext_lazy("天"),
+    "DisciplineAccumulation.penalties_per_year_forfeiting_bonus": gettext_lazy("次"),
+    "DisciplineFines.late_or_early": gettext_lazy("元"),
+    "DisciplineFines.off_post": gettext_lazy("元"),
+    "DisciplineFines.absence": gettext_lazy("元"),
+    "DisciplineFines.operating_violation": gettext_lazy("元"),
+    "TrainingPolicy.proposal_top_findings": gettext_lazy("条"),
+    "TrainingPolicy.test_pass_score": gettext_lazy("分"),
+    "DataImportPolicy.tolerance": gettext_lazy("比例"),
+    "NotificationsPolicy.digest_hour": gettext_lazy("时"),
+}
+
+# One line per key of an area form (tests/test_display.py checks every field shown has one).
+HELP = {
+    "OrganizationPolicy.unit_kind_labels": gettext_lazy("页面上对各类机构的称呼。"),
+    "OrganizationPolicy.site_kind": gettext_lazy("被检查的基层机构是哪一类(门店、网点或厂站)。"),
+    "InspectionsPolicy.pass_mark": gettext_lazy("检查得分达到此分数即为合格(0–100)。"),
+    "InspectionsPolicy.back_entry_days": gettext_lazy("纸质检查最多可在检查日之后几天内补录。"),
+    "InspectionsPolicy.geolocation_required_on_site": gettext_lazy("现场检查开始时须记录定位。"),
+    "InspectionsPolicy.score_decimals": gettext_lazy("检查得分显示与比较时保留的小数位数(0–2)。"),
+    "FindingsPolicy.due_days": gettext_lazy("问题创建后按严重程度给出的整改天数;越严重期限越短。"),
+    "FindingsPolicy.evidence_required": gettext_lazy("这些严重程度的问题提交整改时必须附照片或文件。"),
+    "FindingsPolicy.repeat_window_days": gettext_lazy("同一门店同一检查项在此天数内再次发现,即标记为重复问题。"),
+    "FindingsPolicy.escalation": gettext_lazy("逾期达到天数时通知的角色,天数须逐步增加。"),
+    "FindingsPolicy.due_soon_reminder_days": gettext_lazy("整改到期前几天提醒负责人。"),
+    "FindingsPolicy.categories": gettext_lazy("问题分类,编码只用小写字母、数字和下划线。"),
+    "PlansPolicy.coverage_rules": gettext_lazy("每条规则设最低覆盖比例(0–1)或每家最少次数,二者只填其一。"),
+    "ReportsPolicy.approver_roles": gettext_lazy("督导报告依次由这些角色审批,用 → 或逗号分隔;须与审批路由中的督导报告一致。"),
+    "ReportsPolicy.send_to_units": gettext_lazy("报告批准后自动发送给被检查机构。"),
+    "BulletinsPolicy.period": gettext_lazy("督导检查公报的编发周期。"),
+    "BulletinsPolicy.unread_reminder_days": gettext_lazy("公报发布后几天仍未阅读的机构会收到提醒。"),
+    "BulletinsPolicy.common_problems_count": gettext_lazy("公报中列出的常见问题条数。"),
+    "EvaluationPolicy.components": gettext_lazy("月度综合评估的构成指标与权重,权重合计须为 1。"),
+    "EvaluationPolicy.pass_mark": gettext_lazy("综合得分达到此分数即为合格(0–100)。"),
+    "EvaluationPolicy.consecutive_failures_for_review": gettext_lazy("连续不合格达到此月数,启动负责人评议。"),
+    "EvaluationPolicy.key_target_deadline_days": gettext_lazy("列为重点整改对象后的整改期限。"),
+    "ApprovalsPolicy.step_deadline_days": gettext_lazy("每个审批步骤应在几天内处理。"),
+    "ApprovalsPolicy.overdue_reminder_days": gettext_lazy("审批逾期后每隔几天提醒一次。"),
+    "ApprovalsPolicy.four_eyes": gettext_lazy("勾选后同一人只能审批同一申请的一个步骤。"),
+    "ApprovalsPolicy.routes": gettext_lazy("各类申请按金额分档的审批路由。"),
+    **{f"ApprovalRoutes.{kind.value}": gettext_lazy("金额上限逐条递增,最后一条留空表示不限;审批角色用 → 分隔。")
+       for kind in ApprovalKind},
+    "AppraisalPolicy.schemes": gettext_lazy("各角色各周期的考核指标,指标权重合计须为 100。"),
+    "AppraisalPolicy.bonus_bands": gettext_lazy("考核得分达到起始分即用该档系数;第一档从 0 分开始。"),
+    "AppraisalPolicy.leaving_forfeits_bonus": gettext_lazy("考核期内离职的人员不发奖金。"),
+    "AppraisalPolicy.personal_leave_days_before_proration": gettext_lazy("月内事假超过此天数,奖金按出勤天数折算。"),
+    "AppraisalPolicy.result_flow": gettext_lazy("考核结果依次经这些角色审批,用 → 或逗号分隔。"),
+    "AppraisalPolicy.results_due_day": gettext_lazy("考核结果须在次月几日前完成(1–28)。"),
+    "AppraisalPolicy.bonus_paid_by_day": gettext_lazy("奖金须在次月几日前发放,不早于结果截止日(1–28)。"),
+    "AppraisalPolicy.appeal_window_days": gettext_lazy("结果公布后可申请复议的天数。"),
+    "DisciplinePolicy.accumulation": gettext_lazy("违规累计的折算规则,留空表示不启用。"),
+    "DisciplinePolicy.fines": gettext_lazy("每次违规的默认罚款,0 表示不罚款。"),
+    "DisciplinePolicy.card_colours": gettext_lazy("可以亮出的牌。"),
+    "DisciplinePolicy.appeal_window_days": gettext_lazy("违规记录后可以申诉的天数。"),
+    "DisciplineAccumulation.late_or_early_per_absence": gettext_lazy("留空表示不折算。"),
+    "DisciplineAccumulation.absences_per_year_forfeiting_bonus": gettext_lazy("留空表示不启用此规则。"),
+    "DisciplineAccumulation.penalties_per_year_forfeiting_bonus": gettext_lazy("留空表示不启用此规则。"),
+    "DisciplineFines.late_or_early": gettext_lazy("每次迟到或早退的罚款。"),
+    "DisciplineFines.off_post": gettext_lazy("每次脱岗或睡岗的罚款。"),
+    "DisciplineFines.absence": gettext_lazy("每次旷工的罚款。"),
+    "DisciplineFines.absence_deducts_day_pay": gettext_lazy("旷工除罚款外另扣当天工资。"),
+    "DisciplineFines.operating_violation": gettext_lazy("每次操作违规的罚款。"),
+    "TrainingPolicy.needs_survey_period": gettext_lazy("多久做一次培训需求调查。"),
+    "TrainingPolicy.proposal_top_findings": gettext_lazy("培训建议参考最常见的几条问题。"),
+    "TrainingPolicy.test_pass_score": gettext_lazy("培训考试达到此分数即为合格(0–100)。"),
+    "TrainingPolicy.work_plan_periods": gettext_lazy("需要提交工作计划与总结的周期。"),
+    "TrainingPolicy.operations_meeting_period": gettext_lazy("运营会议的召开周期。"),
+    "DataImportPolicy.tolerance": gettext_lazy("两个来源的数据相对差异超过此比例(0–1)即开出核查问题。"),
+    "NotificationsPolicy.digest_hour": gettext_lazy("每日汇总在几点发送(0–23)。"),
+    "NotificationsPolicy.email_enabled": gettext_lazy("通知同时发送邮件。"),
+    "NotificationsPolicy.webhook_kind": gettext_lazy("把通知推送到企业微信或钉钉群。"),
+    "NotificationsPolicy.webhook_url": gettext_lazy("群机器人的地址,须以 https:// 开头。"),
+    **{f"UnitKindLabels.{kind.value}": gettext_lazy("此类机构在页面上的名称。") for kind in UnitKind},
+    **{f"DueDays.{severity.value}": gettext_lazy("此严重程度的问题的整改天数。") for severity in Severity},
+}
+
+
+def unit_for(model: type, name: str, kind=None) -> str:
+    unit = UNITS.get(f"{model.__name__}.{name}")
+    if unit is not None:
+        return str(unit)
+    if name.endswith("_days") or name == "after_days":
+        return _("天")
+    return ""
+
+
+def value_text(model: type, name: str, value) -> str:
+    """A value of `model.name` in words, on one line ("—" when empty, the null label when it has one)."""
+    if value is None and f"{model.__name__}.{name}" in NULL_LABELS:
+        return str(NULL_LABELS[f"{model.__name__}.{name}"])
+    if isinstance(value, schema.PolicyModel):
+        return _inline(value)
+    return " | ".join(_lines(value))

@@ -6,4 +6,5 @@ app_name = "policies"
 
 urlpatterns = [
     path("", views.detail, name="detail"),
+    path("edit/<str:area>/", views.edit, name="edit"),
 ]
