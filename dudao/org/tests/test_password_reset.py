@@ -36,7 +36,7 @@ def path_of(link: str) -> str:
 
 def test_login_page_links_to_the_forgotten_password_form(client, db):
     text = client.get("/login/").content.decode()
-    assert 'href="/password/forgot/"' in text and "忘记密码" in text
+    assert 'href="/password/forgot/"' in text and "忘记密码？" in text
     assert client.get(FORGOT).status_code == 200
 
 
