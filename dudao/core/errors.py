@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     TOO_LARGE = "file_too_large"
     UNSUPPORTED_FILE = "unsupported_file"
     POLICY_INVALID = "policy_invalid"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required"
 
 
 HTTP_STATUS = {
@@ -28,6 +29,7 @@ HTTP_STATUS = {
     ErrorCode.TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_FILE: 422,
     ErrorCode.POLICY_INVALID: 422,
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: 403,
 }
 
 

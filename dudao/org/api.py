@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.db.models import Prefetch, Q
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -15,7 +15,10 @@ from dudao.core.errors import ApplicationError, ErrorCode
 from . import services
 from .models import Person, RoleAssignment, Unit
 from .schemas import (
+    DeactivateIn,
     MeOut,
+    PasswordChangeIn,
+    PasswordResetIn,
     PersonIn,
     PersonOut,
     PersonPatch,
@@ -77,6 +80,20 @@ def me(request):
         "organization_id": person.organization_id,
         "roles": _roles_out(person),
     }
+
+
+@me_router.post("/password", response={204: None})
+def my_password_change(request, payload: PasswordChangeIn):
+    """Change my own password: the session or token of this call stays, every other one ends."""
+    token = getattr(request, "api_token", None)
+    session_key = None if token is not None else request.session.session_key
+    person = services.password_change(
+        actor=actor_of(request), old_password=payload.old_password, new_password=payload.new_password,
+        keep_session_key=session_key, keep_token=token,
+    )
+    if token is None:
+        update_session_auth_hash(request, person)
+    return Status(204, None)
 
 
 # --- units -----------------------------------------------------------------------------------
@@ -159,11 +176,20 @@ def person_update(request, person_id: int, payload: PersonPatch):
     return _people().get(pk=person.pk)
 
 
-@people_router.post("/{person_id}/deactivate", response=PersonOut)
-def person_deactivate(request, person_id: int):
+@people_router.post("/{person_id}/password", response=PersonOut)
+def person_password_reset(request, person_id: int, payload: PasswordResetIn):
+    """An administrator's reset: the person's sessions and tokens end; they choose their own at next sign-in."""
     actor = actor_of(request)
     person = get_for_actor(Person, actor, person_id, action="manage")
-    services.person_deactivate(actor=actor, person=person)
+    services.person_password_reset(actor=actor, person=person, password=payload.password)
+    return _people().get(pk=person.pk)
+
+
+@people_router.post("/{person_id}/deactivate", response=PersonOut)
+def person_deactivate(request, person_id: int, payload: DeactivateIn):
+    actor = actor_of(request)
+    person = get_for_actor(Person, actor, person_id, action="manage")
+    services.person_deactivate(actor=actor, person=person, left_on=payload.left_on)
     return _people().get(pk=person.pk)
 
 

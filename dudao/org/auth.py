@@ -7,7 +7,10 @@ import secrets
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
+
+from dudao.core.errors import ApplicationError, ErrorCode
 
 from .models import ApiToken, Person
 
@@ -42,6 +45,20 @@ def person_for_token(raw: str) -> tuple[Person, ApiToken] | None:
     return token.person, token
 
 
+# What a person who must change their password may still call: who am I, and change it.
+PASSWORD_CHANGE_API_PATHS = frozenset({"/api/v1/me", "/api/v1/me/password"})
+
+
+def require_own_password(request, person: Person) -> None:
+    """After an administrator's reset, the API answers 403 `password_change_required` to everything
+    but `/me` and `/me/password` until the person has chosen their own password."""
+    if person.must_change_password and request.path.rstrip("/") not in PASSWORD_CHANGE_API_PATHS:
+        raise ApplicationError(
+            ErrorCode.PASSWORD_CHANGE_REQUIRED,
+            _("管理员重置了你的密码:请先通过 POST /api/v1/me/password 设置自己的密码"),
+        )
+
+
 class BearerAuth(HttpBearer):
     """`Authorization: Bearer <token>`; expired, revoked or deactivated -> 401."""
 
@@ -52,6 +69,7 @@ class BearerAuth(HttpBearer):
         person, api_token = found
         request.user = person
         request.api_token = api_token
+        require_own_password(request, person)
         return person
 
 
@@ -69,5 +87,6 @@ class SessionAuth(APIKeyCookie):
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
+            require_own_password(request, user)
             return user
         return None

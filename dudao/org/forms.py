@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Role, UnitKind
@@ -46,3 +47,67 @@ class RoleGrantForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
         self.fields["unit"].label_from_instance = lambda unit: f"{'—' * unit.depth} {unit.name}"
+
+
+class PersonEditForm(forms.Form):
+    display_name = forms.CharField(label=_("姓名"), max_length=150)
+    email = forms.EmailField(label=_("邮箱"), required=False, help_text=_("忘记密码时,重置链接发到这个邮箱。"))
+    phone = forms.CharField(label=_("电话"), max_length=30, required=False)
+
+
+class PersonPasswordResetForm(forms.Form):
+    password = forms.CharField(
+        label=_("临时密码"), strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("告知本人;其所有登录会话和接口令牌立即失效,下次登录须先修改密码。"),
+    )
+
+
+class DeactivateForm(forms.Form):
+    left_on = forms.DateField(
+        label=_("离职日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("最后工作日;考核据此判断离职人员的奖金。停用立即生效,其所有登录会话和接口令牌失效。"),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("当前密码"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    new_password = forms.CharField(
+        label=_("新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少 10 个字符,不能全是数字,不能是常见密码,不能与用户名或姓名相似。"),
+    )
+    new_password2 = forms.CharField(
+        label=_("再次输入新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", _("两次输入的新密码不一致"))
+        return cleaned
+
+
+class ForgotPasswordForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("邮箱或用户名"), max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "email", "autocapitalize": "none", "autofocus": True}),
+    )
+
+
+class ResetSetPasswordForm(SetPasswordForm):
+    """Django's set-password form for a reset link; saving goes through the service (sessions, audit)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("新密码")
+        self.fields["new_password1"].help_text = PasswordChangeForm.base_fields["new_password"].help_text
+        self.fields["new_password2"].label = _("再次输入新密码")
+
+    def save(self, commit=True):
+        from .services import password_reset_complete
+
+        return password_reset_complete(person=self.user, new_password=self.cleaned_data["new_password1"])

@@ -128,6 +128,10 @@ class Person(ScopeRules, AbstractBaseUser):
     is_active = models.BooleanField(_("在职"), default=True)
     date_joined = models.DateTimeField(_("加入时间"), default=timezone.now)
     deactivated_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    # The last working day (离职日期); appraisal reads it to decide what a leaver forfeits.
+    left_on = models.DateField(_("离职日期"), null=True, blank=True)
+    # Set by an administrator's reset: until the person picks their own password they can do nothing else.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
     # Changing the stamp ends every session the person has open (it is part of the session hash).
     session_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 

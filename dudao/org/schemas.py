@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from ninja import Schema
 from pydantic import Field
 
@@ -77,10 +79,23 @@ class PersonIn(Schema):
 
 
 class PersonPatch(Schema):
+    """`PATCH /people/{id}`: exactly the fields DESIGN.md section 5 names; each optional."""
+
     display_name: str | None = Field(None, min_length=1, max_length=150)
     email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=30)
-    password: str | None = Field(None, min_length=1, max_length=512)
+
+
+class PasswordResetIn(Schema):
+    password: str = Field(min_length=1, max_length=512)
+
+
+class PasswordChangeIn(Schema):
+    old_password: str = Field(min_length=1, max_length=512)
+    new_password: str = Field(min_length=1, max_length=512)
+
+
+class DeactivateIn(Schema):
+    left_on: dt.date
 
 
 class PersonOut(Schema):
@@ -90,6 +105,8 @@ class PersonOut(Schema):
     email: str
     phone: str
     is_active: bool
+    left_on: dt.date | None
+    must_change_password: bool
     roles: list[RoleAssignmentOut]
 
     @staticmethod

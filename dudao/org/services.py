@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import uuid
 
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from dudao.core.audit import record_event, snapshot
@@ -21,13 +30,22 @@ from dudao.core.errors import (
     require_permission,
     validation_error,
 )
+from dudao.core.models import AuditEvent
 
 from .choices import LEAF_KINDS, Role, UnitKind
 from .models import ApiToken, Organization, Person, RoleAssignment, Unit
 from .permissions import can_manage_people, can_manage_roles, can_manage_units
 
+logger = logging.getLogger(__name__)
+
 UNIT_AUDIT_FIELDS = ["parent", "code", "name", "kind", "path", "is_active"]
-PERSON_AUDIT_FIELDS = ["username", "display_name", "email", "phone", "is_active", "organization"]
+PERSON_AUDIT_FIELDS = [
+    "username", "display_name", "email", "phone", "is_active", "organization", "left_on", "must_change_password",
+]
+# A leaving date is the past or the coming weeks (notice given), never a guess about next year.
+LEFT_ON_MAX_AHEAD_DAYS = 31
+# Reset mails one person may be sent per hour: enough for a typo, too few to flood their mailbox.
+RESET_MAILS_PER_HOUR = 3
 
 
 def _same_org(actor, *objects) -> None:
@@ -145,12 +163,13 @@ def unit_move(*, actor, unit: Unit, new_parent: Unit) -> Unit:
 
 
 # --- people ----------------------------------------------------------------------------------
-def _check_password(password: str, person: Person) -> None:
+def _check_password(password: str, person: Person, field: str = "password") -> None:
+    """Django's password validators; the refusal names `field` (the form or payload field at fault)."""
     try:
         password_validation.validate_password(password, person)
     except ValidationError as exc:
         raise ApplicationError(
-            ErrorCode.VALIDATION, f"password: {exc.messages[0]}", {"fields": {"password": exc.messages}}
+            ErrorCode.VALIDATION, f"{field}: {exc.messages[0]}", {"fields": {field: exc.messages}}
         ) from exc
 
 
@@ -184,38 +203,200 @@ def person_create(
 
 @transaction.atomic
 def person_update(*, actor, person: Person, **changes) -> Person:
+    """Correct a person's name, e-mail or phone (audited before/after).
+
+    A `password` among the changes is an administrator's reset (`person_password_reset`): the
+    person's sessions and tokens end and they must choose their own password at next sign-in.
+    """
     require_permission(can_manage_people(actor))
     _same_org(actor, person)
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    before = snapshot(person, PERSON_AUDIT_FIELDS)
     allowed = {"display_name", "email", "phone", "password"}
     unknown = set(changes) - allowed
     if unknown:
         raise validation_error(sorted(unknown)[0], _("不能修改此字段"))
     password = changes.pop("password", None)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = snapshot(person, PERSON_AUDIT_FIELDS)
     for field, value in changes.items():
         if value is not None:
             setattr(person, field, value.strip())
+    if "display_name" in changes and not person.display_name:
+        raise validation_error("display_name", _("姓名不能为空"))
+    full_clean_or_refuse(person, exclude=["password"])
     if password:
         _check_password(password, person)
-        person.set_password(password)
-    full_clean_or_refuse(person, exclude=["password"])
     person.save()
     after = snapshot(person, PERSON_AUDIT_FIELDS)
-    if password:
-        after["password_changed"] = True
     if after != before:
         record_event(actor=actor, action="person.update", obj=person, before=before, after=after)
+    if password:
+        person = person_password_reset(actor=actor, person=person, password=password)
+    return person
+
+
+def _end_access(person: Person, *, keep_session_key: str | None = None, keep_token: ApiToken | None = None) -> dict:
+    """End every session and API token of `person` except the ones named; returns what ended."""
+    revoked = ApiToken.objects.filter(person=person, revoked_at__isnull=True)
+    if keep_token is not None:
+        revoked = revoked.exclude(pk=keep_token.pk)
+    tokens = revoked.update(revoked_at=timezone.now())
+    sessions = _end_sessions(person, keep_session_key=keep_session_key)
+    return {"tokens_revoked": tokens, "sessions_ended": sessions}
+
+
+def _store_new_password(person: Person, password: str, *, must_change: bool) -> None:
+    person.set_password(password)
+    person.must_change_password = must_change
+    # A new stamp (part of the session hash) ends every session still open elsewhere at once.
+    person.session_stamp = uuid.uuid4()
+    person.save(update_fields=["password", "must_change_password", "session_stamp"])
+
+
+@transaction.atomic
+def person_password_reset(*, actor, person: Person, password: str) -> Person:
+    """An administrator sets a new password for someone who lost theirs.
+
+    Every session and token the person has ends now, and at next sign-in they must choose their own
+    password before they can use anything else. The audit event never holds the password.
+    """
+    require_permission(can_manage_people(actor))
+    _same_org(actor, person)
+    if person.pk == actor.pk:
+        raise validation_error("id", _("不能在这里重置自己的密码,请使用“修改密码”"))
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if not person.is_active:
+        raise validation_error("id", _("已停用的人员不能重置密码"))
+    _check_password(password, person)
+    _store_new_password(person, password, must_change=True)
+    ended = _end_access(person)
+    record_event(
+        actor=actor, action="person.password_reset", obj=person,
+        after={"must_change_password": True, **ended},
+    )
     return person
 
 
 @transaction.atomic
-def person_deactivate(*, actor, person: Person) -> Person:
-    """Someone leaves: they can no longer sign in, and every session and token they hold ends now."""
+def password_change(
+    *, actor, old_password: str, new_password: str, keep_session_key: str | None = None,
+    keep_token: ApiToken | None = None,
+) -> Person:
+    """A person changes their own password: the session (or token) they do it from stays, every other ends.
+
+    The caller of a session keeps it by updating its hash (`update_session_auth_hash`) after this.
+    """
+    person = Person.objects.select_for_update().get(pk=actor.pk)
+    if not person.check_password(old_password or ""):
+        raise validation_error("old_password", _("当前密码不正确"))
+    if old_password == new_password:
+        raise validation_error("new_password", _("新密码不能与当前密码相同"))
+    _check_password(new_password, person, field="new_password")
+    was_forced = person.must_change_password
+    _store_new_password(person, new_password, must_change=False)
+    ended = _end_access(person, keep_session_key=keep_session_key, keep_token=keep_token)
+    record_event(
+        actor=person, action="person.password_change", obj=person,
+        after={"was_required": was_forced, **ended},
+    )
+    return person
+
+
+# --- forgotten password ----------------------------------------------------------------------
+def password_reset_link(person: Person) -> str:
+    """The absolute link of a reset mail (base URL from DUDAO_BASE_URL, as every mail's links)."""
+    path = reverse("org:password-reset-confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
+        "token": default_token_generator.make_token(person),
+    })
+    return f"{settings.DUDAO_BASE_URL.rstrip('/')}/{path.lstrip('/')}"
+
+
+def _send_reset_mail(person: Person, link: str) -> None:
+    hours = settings.PASSWORD_RESET_TIMEOUT // 3600
+    context = {"person": person, "link": link, "hours": hours}
+    send_mail(
+        subject=" ".join(render_to_string("org/mail/password_reset_subject.txt", context).split()),
+        message=render_to_string("org/mail/password_reset.txt", context),
+        from_email=None,
+        recipient_list=[person.email],
+    )
+
+
+def _recent_reset_mails(person: Person) -> int:
+    since = timezone.now() - dt.timedelta(hours=1)
+    # (object_type, object_id) is the audit table's index: one person's events, whatever the table's size.
+    return AuditEvent.objects.filter(
+        object_type=Person._meta.label_lower, object_id=str(person.pk), action="person.password_reset_mail",
+        at__gte=since,
+    ).count()
+
+
+@transaction.atomic
+def password_reset_request(*, identifier: str) -> int:
+    """Someone forgot their password and typed their e-mail address or username.
+
+    Each active person with that address (or username) and an e-mail gets a link, unless they were
+    sent RESET_MAILS_PER_HOUR already in the past hour. The caller learns nothing: whatever the
+    outcome, the page answers the same. Returns the number of mails queued (for tests and logs).
+    """
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return 0
+    people = Person.objects.select_related("organization").filter(
+        Q(email__iexact=identifier) | Q(username__iexact=identifier), is_active=True, organization__is_active=True,
+    ).exclude(email="")
+    queued = 0
+    for person in people.select_for_update(of=("self",)):
+        if _recent_reset_mails(person) >= RESET_MAILS_PER_HOUR:
+            logger.warning("password reset mail throttled for person %s", person.pk)
+            continue
+        link = password_reset_link(person)
+        record_event(
+            actor=None, action="person.password_reset_mail", obj=person,
+            after={"email": person.email},
+            organization_id=person.organization_id,
+        )
+        transaction.on_commit(lambda person=person, link=link: _send_reset_mail(person, link))
+        queued += 1
+    return queued
+
+
+@transaction.atomic
+def password_reset_complete(*, person: Person, new_password: str) -> Person:
+    """The holder of a valid reset link sets a new password: every session and token ends.
+
+    The link's token covers the password hash, so it stops working the moment this succeeds.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _check_password(new_password, person, field="new_password1")
+    _store_new_password(person, new_password, must_change=False)
+    ended = _end_access(person)
+    record_event(actor=person, action="person.password_reset_complete", obj=person, after=ended)
+    return person
+
+
+def _check_left_on(left_on: dt.date) -> None:
+    latest = timezone.localdate() + dt.timedelta(days=LEFT_ON_MAX_AHEAD_DAYS)
+    if left_on > latest:
+        raise validation_error(
+            "left_on", _("离职日期不能晚于 %(date)s(今天起 %(days)s 天内)") % {
+                "date": latest.isoformat(), "days": LEFT_ON_MAX_AHEAD_DAYS},
+        )
+
+
+@transaction.atomic
+def person_deactivate(*, actor, person: Person, left_on: dt.date | None = None) -> Person:
+    """Someone leaves: they can no longer sign in, and every session and token they hold ends now.
+
+    `left_on` is the leaving date (today when not given); the appraisal reads it for what a leaver
+    forfeits. It may be in the past or up to LEFT_ON_MAX_AHEAD_DAYS ahead.
+    """
     require_permission(can_manage_people(actor))
     _same_org(actor, person)
     if person.pk == actor.pk:
         raise validation_error("id", _("不能停用自己的账号"))
+    left_on = left_on or timezone.localdate()
+    _check_left_on(left_on)
     person = Person.objects.select_for_update().get(pk=person.pk)
     if not person.is_active:
         return person
@@ -223,21 +404,24 @@ def person_deactivate(*, actor, person: Person) -> Person:
     now = timezone.now()
     person.is_active = False
     person.deactivated_at = now
+    person.left_on = left_on
     person.session_stamp = uuid.uuid4()
-    person.save(update_fields=["is_active", "deactivated_at", "session_stamp"])
-    revoked = ApiToken.objects.filter(person=person, revoked_at__isnull=True).update(revoked_at=now)
-    ended = _end_sessions(person)
+    person.save(update_fields=["is_active", "deactivated_at", "left_on", "session_stamp"])
+    ended = _end_access(person)
     record_event(
         actor=actor, action="person.deactivate", obj=person, before=before,
-        after={**snapshot(person, PERSON_AUDIT_FIELDS), "tokens_revoked": revoked, "sessions_ended": ended},
+        after={**snapshot(person, PERSON_AUDIT_FIELDS), **ended},
     )
     return person
 
 
-def _end_sessions(person: Person) -> int:
+def _end_sessions(person: Person, *, keep_session_key: str | None = None) -> int:
     """Delete the stored sessions of `person` (the new session stamp already invalidates them)."""
     ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+    sessions = Session.objects.filter(expire_date__gt=timezone.now())
+    if keep_session_key:
+        sessions = sessions.exclude(session_key=keep_session_key)
+    for session in sessions.iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(person.pk):
             session.delete()
             ended += 1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,19 @@ from dudao.core.middleware import SESSION_AUTH_AT
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 
 from . import selectors, services
-from .forms import PersonForm, RoleGrantForm, UnitCreateForm, UnitForm, UnitMoveForm
+from .forms import (
+    DeactivateForm,
+    ForgotPasswordForm,
+    PasswordChangeForm,
+    PersonEditForm,
+    PersonForm,
+    PersonPasswordResetForm,
+    ResetSetPasswordForm,
+    RoleGrantForm,
+    UnitCreateForm,
+    UnitForm,
+    UnitMoveForm,
+)
 from .models import Person, RoleAssignment, Unit
 from .permissions import can_manage_people, can_manage_roles, can_manage_units
 
@@ -193,18 +206,119 @@ def person_detail(request, person_id: int):
     return render(request, "org/person_detail.html", context)
 
 
+def _person_action(request, person, form, *, title: str, submit: str, danger: bool = False, note: str = ""):
+    context = {"person": person, "form": form, "title": title, "submit": submit, "danger": danger, "note": note}
+    return render(request, "org/person_action.html", context, status=422 if form.errors else 200)
+
+
 @page
-@require_POST
+def person_edit(request, person_id: int):
+    actor = request.user
+    person = get_for_actor(Person, actor, person_id, action="manage")
+    initial = {"display_name": person.display_name, "email": person.email, "phone": person.phone}
+    form = PersonEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=actor, person=person, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect(person.get_absolute_url())
+    return _person_action(request, person, form, title=_("修改人员信息"), submit=_("保存"))
+
+
+@page
+def person_password(request, person_id: int):
+    """An administrator's reset: a temporary password; the person must change it at next sign-in."""
+    actor = request.user
+    person = get_for_actor(Person, actor, person_id, action="manage")
+    form = PersonPasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_password_reset(actor=actor, person=person, password=form.cleaned_data["password"])
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("已重置 %(name)s 的密码:其登录会话和接口令牌已失效,下次登录须修改密码")
+                             % {"name": person.display_name})
+            return redirect(person.get_absolute_url())
+    return _person_action(request, person, form, title=_("重置密码"), submit=_("重置密码"), danger=True)
+
+
+@page
 def person_deactivate(request, person_id: int):
     actor = request.user
     person = get_for_actor(Person, actor, person_id, action="manage")
-    try:
-        services.person_deactivate(actor=actor, person=person)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已停用 %(name)s,其登录会话和令牌已失效") % {"name": person.display_name})
-    return redirect(person.get_absolute_url())
+    form = DeactivateForm(request.POST or None, initial={"left_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_deactivate(actor=actor, person=person, left_on=form.cleaned_data["left_on"])
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("已停用 %(name)s,其登录会话和令牌已失效") % {"name": person.display_name})
+            return redirect(person.get_absolute_url())
+    return _person_action(request, person, form, title=_("停用账号"), submit=_("停用"), danger=True)
+
+
+# --- my password -----------------------------------------------------------------------------
+@page
+def password_change(request):
+    """Change my own password; this session stays signed in, every other session and token ends."""
+    person = request.user
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.password_change(
+                actor=person, old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"], keep_session_key=request.session.session_key,
+            )
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            update_session_auth_hash(request, person)
+            messages.success(request, _("密码已修改;其他设备上的登录已退出"))
+            return redirect("home")
+    context = {"form": form, "forced": request.user.must_change_password}
+    return render(request, "org/password_change.html", context, status=422 if form.errors else 200)
+
+
+# --- forgotten password (public) --------------------------------------------------------------
+def password_reset(request):
+    """"忘记密码?": whatever is typed, the same answer follows, so nobody learns who has an account."""
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_request(identifier=form.cleaned_data["identifier"])
+        return redirect("org:password-reset-done")
+    return render(request, "org/password_reset_form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "org/password_reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        return {**super().get_context_data(**kwargs), "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link from the mail: valid once, for PASSWORD_RESET_TIMEOUT, for an active person only."""
+
+    template_name = "org/password_reset_confirm.html"
+    form_class = ResetSetPasswordForm
+    success_url = reverse_lazy("org:password-reset-complete")
+
+    def get_user(self, uidb64):
+        person = super().get_user(uidb64)
+        if person is None or not person.is_active or not person.organization.is_active:
+            return None
+        return person
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "org/password_reset_complete.html"
 
 
 @page

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dudao.core.models import AuditEvent
 from dudao.core.testing import ApiListMatrix, ApiObjectMatrix
-from dudao.org.models import Person, RoleAssignment
+from dudao.org.models import ApiToken, Person, RoleAssignment
 
 
 def person_state(world, key="unit_manager"):
     person = world.person(key)
     roles = sorted(RoleAssignment.objects.filter(person=person).values_list("role", "unit_id"))
-    return (person.display_name, person.email, person.is_active, person.password, roles,
-            Person.objects.count(), AuditEvent.objects.count())
+    return (person.display_name, person.email, person.phone, person.is_active, person.password, person.left_on,
+            person.must_change_password, person.session_stamp, roles, Person.objects.count(),
+            ApiToken.objects.filter(revoked_at__isnull=True).count(), AuditEvent.objects.count())
 
 
 class TestPersonListMatrix(ApiListMatrix):
@@ -111,6 +112,11 @@ class TestPersonUpdateMatrix(ApiObjectMatrix):
 
     def check_success(self, world, target, response):
         assert response.json()["display_name"] == "新名字"
+        assert response.json()["email"] == "renamed@example.com"
+        event = AuditEvent.objects.filter(action="person.update", object_id=str(target.pk)).last()
+        assert event.before["display_name"] == "unit_manager" and event.after["display_name"] == "新名字"
+        assert event.before["email"] == "unit_manager@example.com"
+        assert event.after["email"] == "renamed@example.com"
 
 
 class TestPersonDeactivateMatrix(ApiObjectMatrix):
@@ -119,6 +125,9 @@ class TestPersonDeactivateMatrix(ApiObjectMatrix):
 
     def path(self, world, target):
         return f"/people/{target.pk}/deactivate"
+
+    def payload(self, world, target):
+        return {"left_on": "2026-03-31"}
 
     def target(self, world):
         return world.people["unit_manager"]
@@ -131,6 +140,8 @@ class TestPersonDeactivateMatrix(ApiObjectMatrix):
 
     def check_success(self, world, target, response):
         assert response.json()["is_active"] is False
+        assert response.json()["left_on"] == "2026-03-31"
+        assert world.person("unit_manager").left_on.isoformat() == "2026-03-31"
 
 
 class TestPersonRolesMatrix(ApiObjectMatrix):

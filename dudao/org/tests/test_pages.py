@@ -234,6 +234,9 @@ class TestPersonDeactivatePage(PageObjectMatrix):
     def url(self, world, target):
         return reverse("org:person-deactivate", args=[target.pk])
 
+    def data(self, world, target):
+        return {"left_on": "2026-03-31"}
+
     def target(self, world):
         return world.people["unit_manager"]
 
@@ -245,6 +248,7 @@ class TestPersonDeactivatePage(PageObjectMatrix):
 
     def check_success(self, world, target, response):
         assert world.person("unit_manager").is_active is False
+        assert world.person("unit_manager").left_on.isoformat() == "2026-03-31"
 
 
 class TestRoleGrantPage(PageObjectMatrix):
