@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from dudao.analytics.models import ANALYTICS_READERS
+from dudao.analytics.models import ANALYTICS_READERS, EvaluationRun
 from dudao.analytics.permissions import can_view_analytics
 from dudao.analytics.scope import analytics_scope
-from dudao.analytics.selectors import evaluations, latest_month
+from dudao.analytics.selectors import evaluations
 from dudao.approvals.selectors import approvals_for
 from dudao.checklists.selectors import published_templates
 from dudao.core.periods import Period, month_start
@@ -148,8 +148,9 @@ def visits_today(actor, today: dt.date) -> Section:
             url, action = reverse("inspections:run", args=[visit.draft_id]), _("继续巡店")
         else:
             url, action = f"{start}?{urlencode({'visit': visit.pk})}", _("开始巡店")
-        meta = " · ".join(str(part) for part in (visit.get_mode_display(), visit.template or "") if part)
-        return Row(visit.unit.name, url, action, meta=meta, due=visit.date, overdue=overdue,
+        parts = (f"{visit.date:%Y-%m-%d}", visit.get_mode_display(), visit.template or "")
+        meta = " · ".join(str(part) for part in parts if part)
+        return Row(visit.unit.name, url, action, meta=meta, overdue=overdue,
                    badge=badge or _("今天"), badge_class="danger" if overdue else "primary")
 
     return _section("visits", _("今日巡店"), visits, row, empty=_("今天没有计划的巡店 — 查看日历"),
@@ -299,13 +300,22 @@ def reports_recent(actor, today: dt.date) -> Section:
                     link_url=reverse("reporting:report-list"), link_label=_("全部报告"))
 
 
-def key_targets(actor, today: dt.date) -> Section:
-    """Key rectification targets (重点整改对象) of the latest evaluation in the person's scope."""
-    month = latest_month(actor)
-    rows = evaluations(actor, month, key_targets_only=True) if month else Unit.objects.none()
-    url = reverse("analytics:evaluations")
-    if month:
-        url = f"{url}?{urlencode({'month': f'{month:%Y-%m}'})}"
+def latest_final_month(actor) -> dt.date | None:
+    """The latest month whose evaluation is final (a provisional month marks no key target)."""
+    return (
+        EvaluationRun.objects.filter(organization_id=actor.organization_id, provisional=False)
+        .order_by("-month").values_list("month", flat=True).first()
+    )
+
+
+def key_targets(actor, today: dt.date) -> Section | None:
+    """Key rectification targets (重点整改对象) of the latest final evaluation in the person's scope;
+    no section before any month has been evaluated."""
+    month = latest_final_month(actor)
+    if month is None:
+        return None
+    rows = evaluations(actor, month, key_targets_only=True)
+    url = f"{reverse('analytics:evaluations')}?{urlencode({'month': f'{month:%Y-%m}'})}"
 
     def row(evaluation):
         score = "—" if evaluation.score is None else str(evaluation.score)
@@ -314,8 +324,8 @@ def key_targets(actor, today: dt.date) -> Section:
         return Row(evaluation.unit.name, url, _("查看评估"), meta=meta, due=evaluation.key_target_deadline,
                    overdue=overdue, badge=badge, badge_class="danger")
 
-    title = _("重点整改对象(%(month)s)") % {"month": f"{month:%Y-%m}"} if month else _("重点整改对象")
-    return _section("key_targets", title, rows, row, empty=_("最近一次评估没有重点整改对象 — 查看评估"),
+    title = _("重点整改对象(%(month)s)") % {"month": f"{month:%Y-%m}"}
+    return _section("key_targets", title, rows, row, empty=_("该月评估没有重点整改对象 — 查看评估"),
                     link_url=url, link_label=_("月度评估"))
 
 
@@ -435,7 +445,8 @@ def workbench_for(actor, *, today: dt.date | None = None) -> Workbench:
     """Everything the home page shows the person, scoped to them."""
     today = today or timezone.localdate()
     bench = Workbench(period=this_month(today), provisional=not this_month(today).has_ended(today))
-    bench.sections = [build(actor, today) for build in section_builders(actor)]
+    built = (build(actor, today) for build in section_builders(actor))
+    bench.sections = [section for section in built if section is not None]
     roles = actor.roles()
     if Role.SUPERVISOR in roles and can_inspect(actor):
         bench.figures.append(supervisor_figures(actor, bench.period))

@@ -265,8 +265,26 @@ def test_several_roles_get_each_roles_sections_once(client, world, scene):
     org_services.role_grant(actor=world.person("admin"), person=supervisor, role=Role.OPS_MANAGER,
                             unit=world.unit("east"))
     keys = [s.key for s in home(client, world.person("supervisor")).context["bench"].sections]
-    assert keys == ["visits", "drafts", "verify", "overdue", "reports_draft", "approvals", "key_targets"]
+    assert keys == ["visits", "drafts", "verify", "overdue", "reports_draft", "approvals"]
     assert len(keys) == len(set(keys))
+
+
+def test_key_targets_of_the_latest_final_evaluation_show_in_scope_only(client, world):
+    from dudao.analytics import services as analytics_services
+    from dudao.analytics.tests.factories import Data, at, d
+
+    assert "key_targets" not in sections(home(client, world.people["region_manager"]))  # nothing evaluated yet
+    data = Data(world)
+    data.inspection("store1", "2025-01-05", "50.0")
+    data.inspection("store2", "2025-01-06", "95.0")
+    data.inspection("store3", "2025-01-05", "40.0")
+    analytics_services.evaluation_run(actor=world.person("admin"), organization=world.org, month=d("2025-01-01"),
+                                      now=at("2025-02-01", 3))
+    east = sections(home(client, world.people["region_manager"]))["key_targets"]
+    assert titles(east) == ["南京西路店"] and "2025-01" in east.title
+    assert east.rows[0].url == f"{reverse('analytics:evaluations')}?month=2025-01"
+    assert titles(sections(home(client, world.people["other_region_manager"]))["key_targets"]) == ["春熙路店"]
+    assert set(titles(sections(home(client, world.people["executive"]))["key_targets"])) == {"南京西路店", "春熙路店"}
 
 
 # --- figures this month ---------------------------------------------------------------------------
