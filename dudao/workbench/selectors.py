@@ -99,7 +99,7 @@ class Figure:
     """One figure from `dudao.facts`; None is "no data", never 0."""
 
     label: str
-    value: Decimal | int | None
+    value: Decimal | int | str | None
     suffix: str = ""
 
 
@@ -353,7 +353,8 @@ def setup_tasks(actor, today: dt.date) -> Section:
 ROLE_SECTIONS: dict[str, list[Callable]] = {
     Role.SUPERVISOR: [visits_today, draft_inspections, findings_to_verify, findings_overdue, reports_draft],
     Role.UNIT_MANAGER: [store_open_findings, inspections_to_acknowledge, bulletins_unread, approvals_waiting],
-    Role.OPS_MANAGER: [approvals_waiting, findings_to_verify, findings_overdue, reports_draft, key_targets],
+    Role.OPS_MANAGER: [approvals_waiting, findings_to_verify, findings_overdue, reports_draft, reports_recent,
+                       key_targets],
     Role.ADMIN: [approvals_waiting, findings_overdue, key_targets, setup_tasks],
     Role.EXECUTIVE: [approvals_waiting, findings_overdue, reports_recent, key_targets],
     Role.DEPARTMENT_HEAD: [approvals_waiting, findings_overdue, reports_recent, key_targets],

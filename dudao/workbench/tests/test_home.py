@@ -265,7 +265,7 @@ def test_several_roles_get_each_roles_sections_once(client, world, scene):
     org_services.role_grant(actor=world.person("admin"), person=supervisor, role=Role.OPS_MANAGER,
                             unit=world.unit("east"))
     keys = [s.key for s in home(client, world.person("supervisor")).context["bench"].sections]
-    assert keys == ["visits", "drafts", "verify", "overdue", "reports_draft", "approvals"]
+    assert keys == ["visits", "drafts", "verify", "overdue", "reports_draft", "approvals", "reports_recent"]
     assert len(keys) == len(set(keys))
 
 
