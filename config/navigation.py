@@ -14,33 +14,73 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dudao.analytics.permissions import can_view_analytics
+from dudao.approvals.permissions import can_request_approval
+from dudao.checklists.permissions import can_manage_templates
+from dudao.findings.models import FINDING_READERS
+from dudao.inspections.models import INSPECTION_READERS
+from dudao.inspections.permissions import can_inspect
+from dudao.org.choices import Role
+from dudao.org.permissions import can_manage_people
+from dudao.planning.permissions import can_plan, can_see_surprise_visits
+from dudao.policies.permissions import can_view_policy
+from dudao.reporting.models import READERS as REPORT_READERS
+from dudao.reporting.models import UNIT_MANAGERS
 
-
-def _has_any_role(person) -> bool:
-    return bool(person.roles())
+# Roles that work with the organisation as a whole (its tree, its people), not one store or desk.
+ORG_READERS = frozenset(Role.values) - {Role.STAFF, Role.UNIT_MANAGER}
+PEOPLE_READERS = frozenset({Role.ADMIN, Role.EXECUTIVE, Role.OPS_MANAGER, Role.HR})
 
 
 def _anyone(person) -> bool:
     return True
 
 
-def _org_admin(person) -> bool:
-    return person.is_org_admin
+def _holds(roles) -> Callable[..., bool]:
+    def allowed(person) -> bool:
+        return person.is_active and person.has_role(*roles)
+
+    return allowed
 
 
-# (url name, label, predicate over the signed-in person) in display order.
+def _does_inspection_work(person) -> bool:
+    """Inspects, or signs the inspections of their store: the phone start page is theirs."""
+    return can_inspect(person) or (person.is_active and person.has_role(Role.UNIT_MANAGER))
+
+
+def _reads_inspections_only(person) -> bool:
+    """Follows inspections without making or signing them: the list of records is theirs."""
+    return _holds(INSPECTION_READERS)(person) and not _does_inspection_work(person)
+
+
+def _follows_plans(person) -> bool:
+    return can_plan(person) or can_see_surprise_visits(person)
+
+
+def _reads_bulletins_only(person) -> bool:
+    """A store manager reads the bulletins sent to the store; reports are for the readers above."""
+    return _holds(UNIT_MANAGERS)(person) and not _holds(REPORT_READERS)(person)
+
+
+def _manages_or_reads_people(person) -> bool:
+    return can_manage_people(person) or _holds(PEOPLE_READERS)(person)
+
+
+# (url name, label, predicate over the signed-in person) in display order. Each predicate is the
+# app's own permission (or the roles its pages serve), so a person sees only what they can use.
 NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
     ("home", _("首页"), _anyone),
-    ("inspections:my-work", _("巡店"), _has_any_role),
-    ("findings:finding-list", _("整改"), _has_any_role),
-    ("planning:calendar", _("计划"), _has_any_role),
-    ("approvals:inbox", _("审批"), _has_any_role),
-    ("reporting:report-list", _("报告"), _has_any_role),
+    ("inspections:my-work", _("巡店"), _does_inspection_work),
+    ("inspections:inspection-list", _("巡店"), _reads_inspections_only),
+    ("findings:finding-list", _("整改"), _holds(FINDING_READERS)),
+    ("planning:calendar", _("计划"), _follows_plans),
+    ("approvals:inbox", _("审批"), can_request_approval),
+    ("reporting:report-list", _("报告"), _holds(REPORT_READERS)),
+    ("reporting:bulletin-list", _("公报"), _reads_bulletins_only),
     ("analytics:dashboard", _("分析"), can_view_analytics),
-    ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), _has_any_role),
-    ("org:tree", _("组织架构"), _anyone),
-    ("org:people", _("人员"), _anyone),
-    ("policies:detail", _("制度"), _org_admin),
+    ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates),
+    ("org:tree", _("组织架构"), _holds(ORG_READERS)),
+    ("org:people", _("人员"), _manages_or_reads_people),
+    ("policies:detail", _("制度"), can_view_policy),
 ]
 
 

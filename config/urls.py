@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from dudao.org import views as org_views
+from dudao.workbench import views as workbench_views
 
 from .api import api
 
@@ -10,7 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("", org_views.home, name="home"),
+    path("", workbench_views.home, name="home"),
     path("login/", org_views.LoginView.as_view(), name="login"),
     path("logout/", org_views.logout_view, name="logout"),
     path("", include("dudao.org.urls")),

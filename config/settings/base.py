@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dudao.reporting",
     "dudao.analytics",
     "dudao.provisioning",
+    "dudao.workbench",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -57,13 +57,6 @@ def logout_view(request):
     return redirect("login")
 
 
-@page
-def home(request):
-    person = request.user
-    assignments = person.role_assignments_cached()
-    return render(request, "org/home.html", {"assignments": assignments})
-
-
 # --- tree ------------------------------------------------------------------------------------
 @page
 def tree(request):

@@ -390,9 +390,12 @@ def test_detail_page_query_count_does_not_grow_with_items(client, world):
     assert queries(big) == queries(small)
 
 
-def test_navigation_links_to_the_list(client, world):
+def test_navigation_links_to_the_list_for_those_who_edit_standards(client, world):
+    link = f'href="{reverse("checklists:template-list")}"'
+    client.force_login(world.people["supervisor"])
+    assert link in client.get(reverse("home")).content.decode()
     client.force_login(world.people["unit_manager"])
-    assert f'href="{reverse("checklists:template-list")}"' in client.get(reverse("home")).content.decode()
+    assert link not in client.get(reverse("home")).content.decode()
 
 
 def test_audit_events_are_written_for_page_actions(client, world):
