@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dudao.analytics.permissions import can_view_analytics
+from dudao.imports.permissions import can_run_imports
 
 
 def _has_any_role(person) -> bool:
@@ -40,6 +41,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
     ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), _has_any_role),
     ("org:tree", _("组织架构"), _anyone),
     ("org:people", _("人员"), _anyone),
+    ("imports:run-list", _("导入"), can_run_imports),
     ("policies:detail", _("制度"), _org_admin),
 ]
 
