@@ -17,13 +17,6 @@ from .files import PASSWORD, PEOPLE_HEADERS, UNIT_HEADERS, chain, csv_bytes, rea
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
-
-
 def run_import(world, kind, content, filename="data.xlsx", *, dry_run=False, mapping=None, actor="admin"):
     actor = world.person(actor)
     run = services.import_run_create(actor=actor, kind=kind, content=content, filename=filename,
