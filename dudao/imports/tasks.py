@@ -11,7 +11,13 @@ def process_import(run_id: int, actor_id: int) -> None:
     from django.contrib.auth import get_user_model
 
     from .models import ImportRun
-    from .services import import_run_process
+    from .services import import_run_crashed, import_run_process
 
     actor = get_user_model().objects.get(pk=actor_id)
-    import_run_process(actor=actor, run=ImportRun.objects.get(pk=run_id))
+    run = ImportRun.objects.get(pk=run_id)
+    try:
+        import_run_process(actor=actor, run=run)
+    except Exception:
+        # Nothing was written (the apply is one transaction); the page must stop waiting.
+        import_run_crashed(actor=actor, run=run)
+        raise

@@ -208,3 +208,15 @@ def test_mapping_form_field_and_unknown_kinds(live_world, api_for):
                       data={"kind": "units", "mapping": "{nope"})
     assert broken.status_code == 422 and "mapping" in broken.json()["detail"]["fields"]
     assert ImportRun.objects.count() == 1
+
+
+def test_a_long_upload_runs_as_a_job_and_its_progress_reaches_every_row(live_world, api_for, settings):
+    settings.IMPORTS_INLINE_MAX_ROWS = 50
+    api = api_for(live_world.person("admin"))
+    rows = [UNIT_HEADERS] + [[f"L{n:03d}", f"门店{n}", "门店", "E"] for n in range(120)]
+    response = api.post(API_PREFIX + "/imports", files={"file": ("long.csv", csv_bytes(rows))},
+                        data={"kind": "units", "dry_run": "false"})
+    assert response.status_code == 201 and response.json()["status"] == "running"
+    body = api.get(API_PREFIX + f"/imports/{response.json()['id']}").json()
+    assert body["status"] == "applied" and body["processed"] == body["rows"] == 120
+    assert Unit.objects.filter(code__startswith="L").count() == 120

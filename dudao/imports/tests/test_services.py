@@ -282,7 +282,8 @@ def test_export_then_import_changes_nothing(world):
 
 
 # --- onboarding ------------------------------------------------------------------------------------
-def test_onboarding_300_stores_and_60_people_fails_on_two_bad_rows_then_applies(world):
+def test_onboarding_300_stores_and_60_people_fails_on_two_bad_rows_then_applies(world, settings):
+    settings.IMPORTS_INLINE_MAX_ROWS = 1000
     units, people = chain()
     units[10][2] = "超市"  # row 11 of the units sheet: an unknown kind
     people[20][5] = "ST999"  # row 21 of the people sheet: a unit nowhere
@@ -329,7 +330,8 @@ def _units_file(stores: int) -> bytes:
     return xlsx({"机构": units})
 
 
-def test_queries_of_a_300_row_apply_do_not_grow_per_row_beyond_the_writes(world):
+def test_queries_of_a_300_row_apply_do_not_grow_per_row_beyond_the_writes(world, settings):
+    settings.IMPORTS_INLINE_MAX_ROWS = 1000
     admin = world.person("admin")
 
     def count(content, dry_run):
