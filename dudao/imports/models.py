@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dudao.core.scoping import OrgScopedModel
 
-from .choices import STATUS_BADGES, ImportStatus
+from .choices import ONBOARDING, STATUS_BADGES, ImportStatus
 
 
 class ImportRun(OrgScopedModel):
@@ -55,6 +55,15 @@ class ImportRun(OrgScopedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in {ImportStatus.VALIDATED, ImportStatus.FAILED, ImportStatus.APPLIED}
+
+    @property
+    def kind_label(self) -> str:
+        from .registry import kind_for
+
+        if self.kind == ONBOARDING:
+            return str(_("开业导入（机构+人员）"))
+        kind = kind_for(self.kind)
+        return str(kind.label) if kind else self.kind
 
     @property
     def status_badge(self) -> str:

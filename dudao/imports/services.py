@@ -209,6 +209,8 @@ def import_run_process(*, actor, run: ImportRun) -> ImportRun:
     ]
     counts = [kind.count(plans) for kind, plans in planned]
     created, updated = sum(c for c, _u in counts), sum(u for _c, u in counts)
+    if in_job:
+        ImportRun.objects.filter(pk=run.pk).update(processed=offset)
     if run.dry_run:
         return _finish(run, "validate", actor, changes=changes, created=created, updated=updated, processed=offset)
     try:

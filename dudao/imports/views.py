@@ -96,7 +96,7 @@ def run_detail(request, run_id: int):
               for error in run.errors]
     context = {
         "run": run, "changes": changes, "errors": errors, "badges": STATUS_BADGES,
-        "kind_label": dict(selectors.kind_choices()).get(run.kind, run.kind),
+        "kind_label": run.kind_label,
         "can_apply": can_apply_run(actor, run), "applications": list(run.applications.all()),
         "unchanged": sum(1 for c in run.changes if c["action"] == RowAction.UNCHANGED),
         "needs_mapping": run.status == "pending" and run.kind != ONBOARDING,
