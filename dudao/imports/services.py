@@ -176,6 +176,7 @@ def import_run_process(*, actor, run: ImportRun) -> ImportRun:
     """Plan every row (no writes); then fail, keep the dry run's preview, or apply all in one
     transaction. The run record is written in every case; the organisation only when all is well."""
     require_permission(can_run_imports(actor) and run.organization_id == actor.organization_id)
+    IMPORT_RUN.check(run, "apply")  # only a run not yet processed is processed
     in_job = run.status == "running"
     offset = 0
 

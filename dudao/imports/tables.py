@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
 from dudao.core.attachments import file_error
@@ -24,6 +25,8 @@ from dudao.core.spreadsheets import append_row
 from .registry import Field, ImportKind, Row, normalise_header, zh
 
 README_SHEET = "说明"
+FIELD_TYPES = {"text": gettext_lazy("文本"), "choice": gettext_lazy("可选值"), "email": gettext_lazy("邮箱"),
+               "password": gettext_lazy("密码"), "number": gettext_lazy("数字"), "period": gettext_lazy("期间")}
 
 
 @dataclass
@@ -195,7 +198,8 @@ def write_readme(worksheet, kinds: list[ImportKind]) -> None:
         for f in kind.fields:
             allowed = "、".join(f"{label} ({code})" for code, label in f.allowed_values())
             append_row(worksheet, [
-                zh(kind.label), zh(f.label), f.label_en, f.code, _("是") if f.required else _("否"), f.type,
+                zh(kind.label), zh(f.label), f.label_en, f.code, _("是") if f.required else _("否"),
+                str(FIELD_TYPES.get(f.type, f.type)),
                 zh(f.help), allowed,
             ])
 

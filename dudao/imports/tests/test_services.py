@@ -357,3 +357,13 @@ def test_queries_of_a_300_row_apply_do_not_grow_per_row_beyond_the_writes(world,
 
 PER_UNIT_QUERIES = 12
 LARGE_APPLY_QUERIES = 3614  # 300 units x 12 (service, audit, savepoints) + 14 for the run
+
+
+def test_a_processed_run_is_not_processed_again(world):
+    content = xlsx({"机构": [UNIT_HEADERS, ["N1", "新店", "门店", "E"]]})
+    run = run_import(world, "units", content)
+    before = org_state(world)
+    with pytest.raises(ApplicationError) as refused:
+        services.import_run_start(actor=world.person("admin"), run=run)
+    assert refused.value.code == "invalid_transition"
+    assert org_state(world) == before
