@@ -97,7 +97,9 @@ def run_detail(request, run_id: int):
     context = {
         "run": run, "changes": changes, "errors": errors, "badges": STATUS_BADGES,
         "kind_label": run.kind_label,
-        "can_apply": can_apply_run(actor, run), "applications": list(run.applications.all()),
+        "can_apply": can_apply_run(actor, run) and bool(run.created or run.updated),
+        "nothing_to_apply": run.dry_run and run.status == "validated" and not (run.created or run.updated),
+        "applications": list(run.applications.all()),
         "unchanged": sum(1 for c in run.changes if c["action"] == RowAction.UNCHANGED),
         "needs_mapping": run.status == "pending" and run.kind != ONBOARDING,
     }
