@@ -24,6 +24,7 @@ def _mount() -> None:
     from dudao.checklists.api import router as templates_router
     from dudao.core.attachments_api import router as attachments_router
     from dudao.findings.api import router as findings_router
+    from dudao.imports.api import router as imports_router
     from dudao.inspections.api import router as inspections_router
     from dudao.notifications.api import router as notifications_router
     from dudao.org.api import auth_router, me_router, people_router, units_router
@@ -37,6 +38,7 @@ def _mount() -> None:
     api.add_router("/units", units_router)
     api.add_router("/people", people_router)
     api.add_router("/attachments", attachments_router)
+    api.add_router("/imports", imports_router)
     api.add_router("/templates", templates_router)
     api.add_router("/inspections", inspections_router)
     api.add_router("/findings", findings_router)

@@ -17,6 +17,7 @@ from dudao.analytics.permissions import can_view_analytics
 from dudao.approvals.permissions import can_request_approval
 from dudao.checklists.permissions import can_manage_templates
 from dudao.findings.models import FINDING_READERS
+from dudao.imports.permissions import can_run_imports
 from dudao.inspections.models import INSPECTION_READERS
 from dudao.inspections.permissions import can_inspect
 from dudao.org.choices import Role
@@ -80,6 +81,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
     ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates),
     ("org:tree", _("组织架构"), _holds(ORG_READERS)),
     ("org:people", _("人员"), _manages_or_reads_people),
+    ("imports:run-list", _("导入"), can_run_imports),
     ("policies:detail", _("制度"), can_view_policy),
 ]
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("notifications/", include("dudao.notifications.urls")),
     path("reports/", include("dudao.reporting.urls")),
     path("analytics/", include("dudao.analytics.urls")),
+    path("imports/", include("dudao.imports.urls")),
 ]
 
 if settings.DEBUG:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "dudao.org",
     "dudao.policies",
     "dudao.notifications",
+    "dudao.imports",
     "dudao.approvals",
     "dudao.checklists",
     "dudao.planning",

@@ -175,10 +175,13 @@ def _check_password(password: str, person: Person, field: str = "password") -> N
 
 @transaction.atomic
 def person_create(
-    *, actor, username: str, display_name: str, password: str, email: str = "", phone: str = "",
+    *, actor, username: str, display_name: str, password: str | None, email: str = "", phone: str = "",
     organization: Organization | None = None,
 ) -> Person:
-    """A new person in the actor's organisation (or, for first set-up, in `organization`)."""
+    """A new person in the actor's organisation (or, for first set-up, in `organization`).
+
+    Without a password (None) the person gets an unusable one and sets their own through the
+    password-reset e-mail (bulk imports create people this way)."""
     if actor is not None:
         require_permission(can_manage_people(actor))
         organization_id = actor.organization_id
@@ -190,8 +193,11 @@ def person_create(
     )
     if Person.objects.filter(username__iexact=person.username).exists():
         raise validation_error("username", _("用户名已被使用"))
-    _check_password(password, person)
-    person.set_password(password)
+    if password is None:
+        person.set_unusable_password()
+    else:
+        _check_password(password, person)
+        person.set_password(password)
     full_clean_or_refuse(person, exclude=["password"])
     person.save()
     record_event(
