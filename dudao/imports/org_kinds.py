@@ -282,7 +282,9 @@ class PeopleKind(ImportKind):
                     plan.changes = {"display_name": [None, display_name]}
                     if email:
                         plan.changes["email"] = [None, email]
-                    plan.changes["password"] = [None, _("已设置") if password else _("未设置：需通过邮件设置")]
+                    plan.changes["password"] = [None, (
+                        _("已设置") if password else _("未设置：将发邮件请本人设置") if email
+                        else _("未设置：没有邮箱，请管理员在人员页重置密码"))]
                 else:
                     if not person.is_active:
                         plan.data["inactive"] = True
@@ -331,6 +333,9 @@ class PeopleKind(ImportKind):
                         actor=actor, username=plan.key, display_name=data["display_name"],
                         email=data["email"], password=data["password"] or None,
                     )
+                    if not data["password"]:
+                        # No first password in the file: the person is mailed a link to set one.
+                        org_services.person_invite(actor=actor, person=people[key])
                 elif key not in people:
                     people[key] = data["person"]
                 if data["person_changes"]:

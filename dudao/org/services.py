@@ -328,6 +328,32 @@ def _send_reset_mail(person: Person, link: str) -> None:
     )
 
 
+def person_invite(*, actor, person: Person) -> bool:
+    """Someone added without a password (an import, a form left blank) is mailed a link to set one.
+
+    The link is the reset link: it sets the first password and stops working once used. Without
+    an e-mail address nothing is sent and an admin sets the password on the person's page.
+    Returns whether a mail was queued.
+    """
+    if not person.email or not person.is_active or person.has_usable_password():
+        return False
+    link = password_reset_link(person)
+    record_event(actor=actor, action="person.invite_mail", obj=person, after={"email": person.email})
+    context = {"person": person, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+               "organization": person.organization.name}
+
+    def send() -> None:
+        send_mail(
+            subject=" ".join(render_to_string("org/mail/invite_subject.txt", context).split()),
+            message=render_to_string("org/mail/invite.txt", context),
+            from_email=None,
+            recipient_list=[person.email],
+        )
+
+    transaction.on_commit(send)
+    return True
+
+
 def _recent_reset_mails(person: Person) -> int:
     since = timezone.now() - dt.timedelta(hours=1)
     # (object_type, object_id) is the audit table's index: one person's events, whatever the table's size.

@@ -370,3 +370,29 @@ def test_a_processed_run_is_not_processed_again(world):
         services.import_run_start(actor=world.person("admin"), run=run)
     assert refused.value.code == "invalid_transition"
     assert org_state(world) == before
+
+
+def test_people_without_a_password_are_mailed_a_link_to_set_one(world, mailoutbox, django_capture_on_commit_callbacks):
+    content = xlsx({"人员": [PEOPLE_HEADERS,
+                            ["mei", "韩梅", "mei@example.com", "", "督导", "E"],
+                            ["nomail", "无邮箱", "", "", "督导", "E"],
+                            ["withpw", "有密码", "pw@example.com", PASSWORD, "督导", "E"]]})
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_import(world, "people", content)
+    assert run.status == "applied", run.errors
+    # Only the person with an address and no password is mailed; the link sets the first password.
+    assert [message.to for message in mailoutbox] == [["mei@example.com"]]
+    body = mailoutbox[0].body
+    assert "mei" in body
+    link = next(word for word in body.split() if "/password-reset/" in word or "/reset/" in word)
+    from django.test import Client
+
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    client = Client()
+    response = client.get(path, follow=True)
+    assert response.status_code == 200
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else path
+    response = client.post(form_url, {"new_password1": "Mei-first-2026!", "new_password2": "Mei-first-2026!"})
+    assert response.status_code == 302
+    mei = Person.objects.get(username="mei")
+    assert mei.check_password("Mei-first-2026!")
