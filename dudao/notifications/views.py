@@ -4,13 +4,14 @@ mark all read, and mail preferences."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dudao.core.errors import ApplicationError
+from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.policies.registry import policy_for
 
@@ -56,7 +57,12 @@ def read_group(request):
     """Opening a group reads its members (htmx: answers the group, open, and the bell)."""
     actor = request.user
     ids = [part for part in request.POST.get("ids", "").split(",") if part.strip()]
-    services.notifications_mark_read_many(actor=actor, ids=ids)
+    try:
+        services.notifications_mark_read_many(actor=actor, ids=ids)
+    except ApplicationError as exc:
+        if exc.code != ErrorCode.VALIDATION:
+            raise
+        return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
     if not request.htmx:
         return redirect("notifications:inbox")
     members = selectors.inbox(actor).filter(pk__in=[int(pk) for pk in ids])
