@@ -23,6 +23,7 @@ urlpatterns = [
     path("notifications/", include("dudao.notifications.urls")),
     path("reports/", include("dudao.reporting.urls")),
     path("analytics/", include("dudao.analytics.urls")),
+    path("help/", include("dudao.help.urls")),
 ]
 
 if settings.DEBUG:

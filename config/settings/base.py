@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dudao.reporting",
     "dudao.analytics",
     "dudao.provisioning",
+    "dudao.help",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -95,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.navigation.navigation",
                 "dudao.notifications.context_processors.inbox",
+                "dudao.help.context_processors.help_link",
             ],
         },
     }
