@@ -201,3 +201,23 @@ def test_the_same_person_about_the_same_object_at_one_moment_is_told_once_per_tr
     with transaction.atomic():  # another event
         assert told(world, "unit_manager", "finding.accepted", unit, at=now)
     assert Notification.objects.filter(recipient=person).count() == 3
+
+
+def test_the_grouped_inbox_costs_the_same_queries_whatever_it_holds(world, client, django_assert_num_queries):
+    person = world.people["supervisor"]
+    client.force_login(person)
+    told(world, "supervisor", "inspection.acknowledged", world.units["store1"])
+    client.get(reverse("notifications:inbox"))  # warm the session
+    now = timezone.now()
+    kinds = ["inspection.acknowledged", "finding.submitted", "approval.pending", "finding.overdue"]
+    for i in range(60):
+        told(world, "supervisor", kinds[i % 4], world.units[("store1", "store2", "store3", "east")[i % 3]],
+             at=now - dt.timedelta(days=i % 9, minutes=i), title=f"通知 {i}")
+    # session, person, roles (navigation), bell count, page count, page rows; the session save
+    with django_assert_num_queries(9):
+        response = client.get(reverse("notifications:inbox"))
+    assert response.status_code == 200
+    days = response.context["days"]
+    # 4 kinds x 3 objects are 12 entries (repeats on earlier days fold into the latest); 61 notifications
+    assert sum(g.count for d in days for g in d.groups) == 12
+    assert sum(e.count for d in days for g in d.groups for e in g.entries) == 61
