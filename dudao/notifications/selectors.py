@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,15 +33,6 @@ def inbox(actor, *, unread: bool | None = None):
     elif unread is False:
         notifications = notifications.filter(read_at__isnull=False)
     return notifications.order_by("-created_at", "-id")
-
-
-def inbox_unread_first(actor, *, unread: bool | None = None):
-    """The inbox page's order: what is still unread on top, each part newest first."""
-    return (
-        inbox(actor, unread=unread)
-        .alias(is_unread=ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField()))
-        .order_by("-is_unread", "-created_at", "-id")
-    )
 
 
 def delivery_preference(person) -> DeliveryPreference:
