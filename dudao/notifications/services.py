@@ -105,7 +105,12 @@ def notify(
 # again; the first message (the most specific one, from the subject's own app) stands.
 @dataclass
 class _Told:
-    transaction_id: object
+    """Who was told what in one transaction, named by its list of on-commit callbacks (Django starts a
+    new list when a transaction commits or rolls back) and its outermost savepoint, if any (a service
+    called inside a test's or another caller's transaction)."""
+
+    callbacks: list
+    savepoint: str | None
     keys: set = field(default_factory=set)
 
 
@@ -119,34 +124,15 @@ def _object_keys(obj) -> set[tuple[str, str]]:
     return keys
 
 
-def _transaction_id(connection):
-    """What names the running transaction: its outermost savepoint (a service inside a test's or a
-    request's transaction), else the outer transaction, recognised by a no-op on_commit marker that
-    commit and rollback both discard."""
-    if connection.savepoint_ids:
-        return connection.savepoint_ids[0]
-    told = getattr(connection, "dudao_told", None)
-    if told is not None and not isinstance(told.transaction_id, str) and any(
-        entry[1] is told.transaction_id for entry in connection.run_on_commit
-    ):
-        return told.transaction_id
-
-    def marker() -> None:
-        return None
-
-    transaction.on_commit(marker)
-    return marker
-
-
 def _not_yet_told(people: list, obj, at) -> list:
     keys = _object_keys(obj)
     connection = transaction.get_connection()
     if not keys or not people or not connection.in_atomic_block:
         return people
-    transaction_id = _transaction_id(connection)
+    savepoint = connection.savepoint_ids[0] if connection.savepoint_ids else None
     told = getattr(connection, "dudao_told", None)
-    if told is None or told.transaction_id != transaction_id:
-        told = connection.dudao_told = _Told(transaction_id)
+    if told is None or told.callbacks is not connection.run_on_commit or told.savepoint != savepoint:
+        told = connection.dudao_told = _Told(connection.run_on_commit, savepoint)
     fresh = [p for p in people if not any((p.pk, at, key) in told.keys for key in keys)]
     told.keys.update((p.pk, at, key) for p in fresh for key in keys)
     return fresh
