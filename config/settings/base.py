@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dudao.analytics",
     "dudao.provisioning",
     "dudao.workbench",
+    "dudao.help",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.navigation.navigation",
                 "dudao.notifications.context_processors.inbox",
+                "dudao.help.context_processors.help_link",
             ],
         },
     }

@@ -53,3 +53,41 @@ def kind_badge(kind: str) -> KindBadge:
     else:
         colour = "primary"
     return KindBadge(str(label), colour)
+
+
+# How a burst of one kind within a day reads as one row ("5 次巡店已签收"); kinds not listed read
+# "5 条<area>通知". Placeholders only, so each language orders the words its own way.
+GROUP_SUMMARIES = {
+    "inspection.submitted": _("%(count)s 次巡店待签收"),
+    "inspection.acknowledged": _("%(count)s 次巡店已签收"),
+    "finding.assigned": _("%(count)s 批问题待整改"),
+    "finding.submitted": _("%(count)s 项整改待验收"),
+    "finding.accepted": _("%(count)s 项整改已通过验收"),
+    "finding.rejected": _("%(count)s 项整改被退回"),
+    "finding.closed": _("%(count)s 项问题已关闭"),
+    "finding.due_soon": _("%(count)s 项整改即将到期"),
+    "finding.overdue": _("%(count)s 项整改已逾期"),
+    "finding.escalated": _("%(count)s 项逾期整改已升级"),
+    "finding.extension_decided": _("%(count)s 项延期申请已处理"),
+    "approval.pending": _("%(count)s 项审批待处理"),
+    "approval.progress": _("%(count)s 项审批有进展"),
+    "approval.approved": _("%(count)s 项审批已通过"),
+    "approval.rejected": _("%(count)s 项审批被驳回"),
+    "approval.withdrawn": _("%(count)s 项审批已撤回"),
+    "approval.overdue": _("%(count)s 项审批已超期"),
+    "plan.published": _("%(count)s 个督导计划已发布"),
+    "report.approved": _("%(count)s 份督导报告已发布"),
+    "bulletin.compiled": _("%(count)s 期公报待发布"),
+    "bulletin.published": _("%(count)s 期新公报"),
+    "bulletin.unread": _("%(count)s 期公报待阅读"),
+    "evaluation.key_target": _("%(count)s 条重点整改通知"),
+    "evaluation.review_case": _("%(count)s 个管理评议待处理"),
+}
+
+
+def group_summary(kind: str, count: int) -> str:
+    """One line for `count` notifications of `kind` on one day."""
+    template = GROUP_SUMMARIES.get(kind)
+    if template is None:
+        return str(_("%(count)s 条%(label)s通知")) % {"count": count, "label": kind_badge(kind).label}
+    return str(template) % {"count": count}

@@ -210,17 +210,39 @@ def _post_chat_messages(notifications: list[Notification], policies: dict) -> in
 
 # --- daily digest -----------------------------------------------------------------------------
 def _digest_mail(person, items: list[Notification]) -> EmailMessage:
+    """The day's notifications grouped as the inbox groups them (repeats once with ×N, a burst of one
+    kind as one line with its entries below), newest first."""
+    from .selectors import group_notifications
+
     lines = [_("%(name)s,您好:过去一天有 %(count)s 条通知。") % {
         "name": person.display_name or person.username, "count": len(items)}, ""]
-    for n in items:
-        when = timezone.localtime(n.created_at).strftime("%m-%d %H:%M")
-        lines.append(f"· {when} {n.title}")
-        lines.append(f"  {absolute_url(n.get_absolute_url())}")
+    newest_first = sorted(items, key=lambda n: (n.created_at, n.pk), reverse=True)
+    for day in group_notifications(newest_first):
+        for group in day.groups:
+            when = timezone.localtime(group.latest.created_at).strftime("%m-%d %H:%M")
+            if group.count > 1:
+                lines.append(f"· {when} {group.summary}")
+                lines += _digest_entry_lines(group.entries, indent="    ")
+            else:
+                lines.append(f"· {when} {_entry_title(group.entries[0])}")
+                lines.append(f"  {absolute_url(group.latest.get_absolute_url())}")
     lines += ["", _("全部通知:%(link)s") % {"link": absolute_url(reverse("notifications:inbox"))},
               "—", _("督导 Dudao。改为逐条邮件或关闭邮件:%(link)s") % {
                   "link": absolute_url(reverse("notifications:preferences"))}]
     subject = _("督导每日汇总:%(count)s 条通知") % {"count": len(items)}
     return EmailMessage(subject=subject, body="\n".join(lines), to=[person.email])
+
+
+def _entry_title(entry) -> str:
+    return f"{entry.latest.title} ×{entry.count}" if entry.count > 1 else entry.latest.title
+
+
+def _digest_entry_lines(entries, *, indent: str) -> list[str]:
+    lines = []
+    for entry in entries:
+        lines.append(f"{indent}- {_entry_title(entry)}")
+        lines.append(f"{indent}  {absolute_url(entry.latest.get_absolute_url())}")
+    return lines
 
 
 def send_daily_digests(now: dt.datetime) -> dict:

@@ -11,6 +11,7 @@ inbox on the chain's lock. A change of delivery preference is audited like any s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -50,6 +51,8 @@ def notify(
             continue
         seen.add(person.pk)
         people.append(person)
+    now = at or timezone.now()
+    people = _not_yet_told(people, obj, now)
     if not people:
         return []
     if dedupe_key:
@@ -67,7 +70,6 @@ def notify(
         object_type, object_id = obj._meta.label_lower, str(obj.pk)
     if not url and obj is not None and hasattr(obj, "get_absolute_url"):
         url = obj.get_absolute_url()
-    now = at or timezone.now()
     rows = [
         Notification(
             organization_id=person.organization_id, recipient=person, kind=kind, title=str(title)[:300],
@@ -93,6 +95,47 @@ def notify(
         # robust: a failure to hand the mail over never breaks the change that was just committed.
         transaction.on_commit(lambda: deliver(ids), robust=True)
     return created
+
+
+# --- one message per person per event -------------------------------------------------------------
+# One event may pass through several services that each tell the people concerned: an approved
+# extension tells its requester through the finding ("延期申请已批准") and through the approval
+# engine ("审批通过"). Within one transaction (the outermost service call), a person already told at
+# the same moment about the same object, or about the object an approval request is for, is not told
+# again; the first message (the most specific one, from the subject's own app) stands.
+@dataclass
+class _Told:
+    """Who was told what in one transaction, named by its list of on-commit callbacks (Django starts a
+    new list when a transaction commits or rolls back) and its outermost savepoint, if any (a service
+    called inside a test's or another caller's transaction)."""
+
+    callbacks: list
+    savepoint: str | None
+    keys: set = field(default_factory=set)
+
+
+def _object_keys(obj) -> set[tuple[str, str]]:
+    if obj is None:
+        return set()
+    keys = {(obj._meta.label_lower, str(obj.pk))}
+    subject_type, subject_id = getattr(obj, "subject_type", ""), getattr(obj, "subject_id", "")
+    if subject_type and subject_id:
+        keys.add((str(subject_type), str(subject_id)))
+    return keys
+
+
+def _not_yet_told(people: list, obj, at) -> list:
+    keys = _object_keys(obj)
+    connection = transaction.get_connection()
+    if not keys or not people or not connection.in_atomic_block:
+        return people
+    savepoint = connection.savepoint_ids[0] if connection.savepoint_ids else None
+    told = getattr(connection, "dudao_told", None)
+    if told is None or told.callbacks is not connection.run_on_commit or told.savepoint != savepoint:
+        told = connection.dudao_told = _Told(connection.run_on_commit, savepoint)
+    fresh = [p for p in people if not any((p.pk, at, key) in told.keys for key in keys)]
+    told.keys.update((p.pk, at, key) for p in fresh for key in keys)
+    return fresh
 
 
 def _create_one_by_one(rows: list[Notification]) -> list[Notification]:
@@ -128,6 +171,40 @@ def notification_mark_read(*, actor, notification: Notification) -> Notification
             "read_at", flat=True
         ).get()
     return notification
+
+
+@transaction.atomic
+def notification_open(*, actor, notification: Notification) -> Notification:
+    """Opening an inbox entry reads it and the repeats it stands for (the same kind about the same object)."""
+    notification = notification_mark_read(actor=actor, notification=notification)
+    notification_repeats(notification).filter(read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_read_many(*, actor, ids: Iterable[int]) -> int:
+    """Mark the given notifications read (opening a group, or an entry and its repeats); ids that are
+    not in the actor's own inbox are ignored. Returns how many were unread."""
+    if not can_use_inbox(actor):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
+    try:
+        wanted = {int(pk) for pk in ids}
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError(ErrorCode.VALIDATION, _("通知编号无效"), {"fields": {"ids": [_("通知编号无效")]}}) from exc
+    if not wanted:
+        return 0
+    return Notification.objects.visible_to(actor).unread().filter(pk__in=wanted).update(read_at=timezone.now())
+
+
+def notification_repeats(notification: Notification):
+    """The notifications one inbox entry stands for: the same kind about the same object (or with the
+    same title when about no object) in the same inbox."""
+    repeats = Notification.objects.filter(
+        recipient_id=notification.recipient_id, organization_id=notification.organization_id, kind=notification.kind,
+    )
+    if notification.object_id:
+        return repeats.filter(object_type=notification.object_type, object_id=notification.object_id)
+    return repeats.filter(object_id="", title=notification.title)
 
 
 @transaction.atomic

@@ -1,16 +1,17 @@
-"""The inbox pages: the list, opening one (marks it read), mark all read, and mail preferences."""
+"""The inbox pages: the list (grouped by day and kind), opening an entry or a group (marks it read),
+mark all read, and mail preferences."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dudao.core.errors import ApplicationError
+from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.policies.registry import policy_for
 
@@ -20,17 +21,14 @@ from .forms import DeliveryPreferenceForm
 from .models import Notification
 from .permissions import can_change_delivery_preference, can_use_inbox
 
-PAGE_SIZE = 30
-
 
 @page
 def inbox(request):
     actor = request.user
     require(can_use_inbox(actor))
     show = "unread" if request.GET.get("show") == "unread" else ""
-    notifications = selectors.inbox_unread_first(actor, unread=True if show else None)
-    page_obj = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page_obj": page_obj, "show": show}
+    page_obj, days = selectors.inbox_page(actor, unread=True if show else None, page=request.GET.get("page"))
+    context = {"page_obj": page_obj, "days": days, "show": show}
     return render_page(request, "notifications/inbox.html", context, partial="notifications/partials/_list.html")
 
 
@@ -40,15 +38,36 @@ def open_notification(request, notification_id: int):
     """Mark the notification read; then go to what it is about (htmx: answer the updated entry)."""
     actor = request.user
     notification = get_for_actor(Notification, actor, notification_id)
-    services.notification_mark_read(actor=actor, notification=notification)
+    services.notification_open(actor=actor, notification=notification)
     if request.method == "POST" and request.htmx:
-        return render(request, "notifications/partials/_item.html", {"n": notification, "oob_bell": True})
+        context = {"n": notification, "count": services.notification_repeats(notification).count(),
+                   "unread": False, "oob_bell": True}
+        return render(request, "notifications/partials/_item.html", context)
     target = notification.url
     if not target or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = reverse("notifications:inbox")
     return redirect(target)
+
+
+@page
+@require_POST
+def read_group(request):
+    """Opening a group reads its members (htmx: answers the group, open, and the bell)."""
+    actor = request.user
+    ids = [part for part in request.POST.get("ids", "").split(",") if part.strip()]
+    try:
+        services.notifications_mark_read_many(actor=actor, ids=ids)
+    except ApplicationError as exc:
+        if exc.code != ErrorCode.VALIDATION:
+            raise
+        return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
+    if not request.htmx:
+        return redirect("notifications:inbox")
+    members = selectors.inbox(actor).filter(pk__in=[int(pk) for pk in ids])
+    groups = [g for day in selectors.group_notifications(members) for g in day.groups]
+    return render(request, "notifications/partials/_groups.html", {"groups": groups, "open": True, "oob_bell": True})
 
 
 @page

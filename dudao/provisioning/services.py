@@ -116,9 +116,10 @@ def demo_load() -> tuple[Organization, list[DemoLogin], bool]:
 
 
 # Each domain app that has demo data exposes `dudao/<app>/demo.py` with `load_demo(context)`;
-# they run in this order (later ones build on earlier ones' data).
-DEMO_APPS = ["checklists", "planning", "inspections", "findings", "approvals", "notifications", "reporting",
-             "analytics"]
+# they run in this order (later ones build on earlier ones' data; notifications last, to date and read
+# what the others sent).
+DEMO_APPS = ["checklists", "planning", "inspections", "findings", "approvals", "reporting", "analytics",
+             "notifications"]
 
 
 @dataclass

@@ -57,7 +57,7 @@ def test_the_digest_goes_out_at_the_digest_hour_only(world, django_capture_on_co
     assert mail.subject == "督导每日汇总:2 条通知"
     assert "南京西路店 问题待整改" in mail.body and "淮海路店 问题已逾期" in mail.body
     assert "上周的通知" not in mail.body
-    assert mail.body.index("南京西路店") < mail.body.index("淮海路店")  # oldest first
+    assert mail.body.index("淮海路店") < mail.body.index("南京西路店")  # newest first, as in the inbox
     supervisor_rows = Notification.objects.filter(recipient=world.people["supervisor"])
     assert supervisor_rows.filter(digested_at=local(day, 8)).count() == 2
     assert supervisor_rows.filter(title="上周的通知", digested_at__isnull=True).count() == 1
@@ -121,3 +121,25 @@ def test_no_digest_when_the_organisation_turned_mail_off(world, django_capture_o
     day = digest_world(world, django_capture_on_commit_callbacks)
     tick(local(day, 8))
     assert mailoutbox == []
+
+
+def test_the_digest_groups_as_the_inbox_does_and_replaces_single_mails(
+        world, django_capture_on_commit_callbacks, mailoutbox):
+    from dudao.notifications.services import notify
+
+    person = world.people["supervisor"]
+    prefer(person, daily_digest=True)
+    day = tomorrow()
+    with django_capture_on_commit_callbacks(execute=True):
+        for minute, code in enumerate(("store1", "store2", "store1")):
+            notify(recipients=[person], kind="inspection.acknowledged", obj=world.units[code],
+                   title=f"{world.units[code].name} 已签收检查", at=local(day, 6, minute))
+        notify(recipients=[person], kind="finding.submitted", obj=world.units["store1"], title="整改待验收",
+               at=local(day, 7))
+    assert not mailoutbox  # no single mails for a digest reader
+    tick(local(day, 8))
+    [mail] = mailoutbox
+    assert mail.subject == "督导每日汇总:4 条通知"
+    assert "2 次巡店已签收" in mail.body
+    assert f"{world.units['store1'].name} 已签收检查 ×2" in mail.body
+    assert "整改待验收" in mail.body

@@ -120,14 +120,14 @@ class TestPreferencesPage(_EveryoneHasTheirOwn, PageObjectMatrix):
 
 
 # --- the inbox -----------------------------------------------------------------------------------
-def test_unread_first_and_bold(world, client):
+def test_days_newest_first_unread_bold_and_the_unread_filter(world, client):
     read = note_for(world, "unit_manager", unit="store2", title="已读的通知")
     Notification.objects.filter(pk=read.pk).update(read_at=read.created_at)
     unread = note_for(world, "unit_manager", unit="store1", title="未读的通知")
     Notification.objects.filter(pk=unread.pk).update(created_at=read.created_at.replace(year=2020))
     client.force_login(world.people["unit_manager"])
     text = client.get(reverse("notifications:inbox")).content.decode()
-    assert text.index("未读的通知") < text.index("已读的通知")  # older, but unread: on top
+    assert text.index("今天") < text.index("已读的通知") < text.index("2020年") < text.index("未读的通知")
     assert f'class="inbox-item unread" id="notification-{unread.pk}"' in text
     assert f'class="inbox-item" id="notification-{read.pk}"' in text
     assert '<span class="bell-count">1</span>' in text
