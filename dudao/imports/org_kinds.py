@@ -283,7 +283,7 @@ class PeopleKind(ImportKind):
                     if email:
                         plan.changes["email"] = [None, email]
                     plan.changes["password"] = [None, (
-                        _("已设置") if password else _("未设置：将发邮件请本人设置") if email
+                        _("已设置（首次登录须修改）") if password else _("未设置：将发邮件请本人设置") if email
                         else _("未设置：没有邮箱，请管理员在人员页重置密码"))]
                 else:
                     if not person.is_active:
@@ -332,6 +332,7 @@ class PeopleKind(ImportKind):
                     people[key] = org_services.person_create(
                         actor=actor, username=plan.key, display_name=data["display_name"],
                         email=data["email"], password=data["password"] or None,
+                        must_change_password=True,  # a password from a file is known to others
                     )
                     if not data["password"]:
                         # No first password in the file: the person is mailed a link to set one.

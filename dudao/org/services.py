@@ -176,12 +176,13 @@ def _check_password(password: str, person: Person, field: str = "password") -> N
 @transaction.atomic
 def person_create(
     *, actor, username: str, display_name: str, password: str | None, email: str = "", phone: str = "",
-    organization: Organization | None = None,
+    organization: Organization | None = None, must_change_password: bool = False,
 ) -> Person:
     """A new person in the actor's organisation (or, for first set-up, in `organization`).
 
     Without a password (None) the person gets an unusable one and sets their own through the
-    password-reset e-mail (bulk imports create people this way)."""
+    password-reset e-mail (bulk imports create people this way). `must_change_password`: the
+    password was handed over by someone else (an import file), so the first sign-in asks for a new one."""
     if actor is not None:
         require_permission(can_manage_people(actor))
         organization_id = actor.organization_id
@@ -189,7 +190,7 @@ def person_create(
         organization_id = organization.pk
     person = Person(
         organization_id=organization_id, username=username.strip(), display_name=display_name.strip(),
-        email=email.strip(), phone=phone.strip(),
+        email=email.strip(), phone=phone.strip(), must_change_password=bool(must_change_password and password),
     )
     if Person.objects.filter(username__iexact=person.username).exists():
         raise validation_error("username", _("用户名已被使用"))

@@ -396,3 +396,15 @@ def test_people_without_a_password_are_mailed_a_link_to_set_one(world, mailoutbo
     assert response.status_code == 302
     mei = Person.objects.get(username="mei")
     assert mei.check_password("Mei-first-2026!")
+
+
+def test_a_password_from_the_file_must_be_changed_at_first_sign_in(world, client):
+    content = xlsx({"人员": [PEOPLE_HEADERS, ["filepw", "文件密码", "", PASSWORD, "督导", "E"]]})
+    run = run_import(world, "people", content)
+    assert run.status == "applied", run.errors
+    person = Person.objects.get(username="filepw")
+    assert person.check_password(PASSWORD) and person.must_change_password
+    # Signed in with the password everyone who saw the file knows, every page leads to choosing one's own.
+    client.force_login(person)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].endswith("/me/password/")
