@@ -3,8 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .registry import zh
-
 
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("导入类型"))
@@ -23,7 +21,7 @@ class MappingForm(forms.Form):
     def __init__(self, *args, kind, headers: list[str], initial_mapping: dict[str, str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", _("（忽略此列）"))] + [
-            (f.code, f"{zh(f.label)}{' *' if f.required else ''}") for f in kind.fields
+            (f.code, f"{f.label}{' *' if f.required else ''}") for f in kind.fields
         ]
         self.headers = [h for h in headers if h]
         for position, header in enumerate(self.headers):

@@ -12,7 +12,7 @@ from dudao.core.errors import require_permission, validation_error
 from .choices import ONBOARDING, ONBOARDING_KINDS
 from .models import ImportRun
 from .permissions import can_run_imports
-from .registry import ImportKind, kind_for, registered_kinds, zh
+from .registry import ImportKind, kind_for, registered_kinds
 from .services import check_kind
 from .tables import workbook_bytes
 
@@ -44,7 +44,7 @@ def _kinds(kind: str) -> list[ImportKind]:
 def template_workbook(actor, kind: str) -> Download:
     require_permission(can_run_imports(actor))
     kinds = _kinds(kind)
-    label = _("开业导入") if kind == ONBOARDING else zh(kinds[0].label)
+    label = _("开业导入") if kind == ONBOARDING else str(kinds[0].label)
     content = workbook_bytes(kinds, onboarding=kind == ONBOARDING)
     return Download(content, _("%(label)s导入模板.xlsx") % {"label": label}, f"{kind}-template.xlsx")
 
@@ -58,5 +58,5 @@ def export_workbook(actor, kind: str) -> Download:
         raise validation_error("kind", _("此类型不能导出"))
     content = workbook_bytes(kinds, rows, onboarding=kind == ONBOARDING)
     stamp = timezone.localdate().isoformat()
-    label = _("开业导入") if kind == ONBOARDING else zh(kinds[0].label)
+    label = _("开业导入") if kind == ONBOARDING else str(kinds[0].label)
     return Download(content, f"{label}-{stamp}.xlsx", f"{kind}-{stamp}.xlsx")

@@ -98,7 +98,7 @@ def header_problems(run: ImportRun, parts) -> list[dict]:
         for header in check.duplicated:
             errors.append(_error(1, header, _("列“%(header)s”与另一列对应到同一字段") % {"header": header}, sheet))
         for f in check.missing:
-            errors.append(_error(1, f.code, _("缺少必填列“%(label)s”") % {"label": zh(f.label)}, sheet))
+            errors.append(_error(1, f.code, _("缺少必填列“%(label)s”") % {"label": f.label}, sheet))
     return errors
 
 

@@ -16,7 +16,7 @@ from .choices import ONBOARDING, STATUS_BADGES, RowAction
 from .forms import ImportUploadForm, MappingForm
 from .models import ImportRun
 from .permissions import can_apply_run, can_run_imports
-from .registry import kind_for, normalise_header, registered_kinds, zh
+from .registry import kind_for, normalise_header, registered_kinds
 from .tables import auto_mapping
 from .workflow import IMPORT_RUN
 
@@ -75,7 +75,7 @@ def run_mapping(request, run_id: int):
 
 
 def _labels() -> dict[str, str]:
-    return {f"{k.code}.{f.code}": zh(f.label) for k in registered_kinds() for f in k.fields}
+    return {f"{k.code}.{f.code}": str(f.label) for k in registered_kinds() for f in k.fields}
 
 
 @page
