@@ -5,7 +5,6 @@ number of queries, names each bad row and field, and writes through `appraisal.s
 from __future__ import annotations
 
 import contextlib
-from decimal import Decimal
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -101,9 +100,7 @@ def _number(plan: RowPlan, code: str, *, places: int | None = None, minimum=None
     if minimum is not None and number < minimum:
         plan.error(code, _("不能小于 %(minimum)s") % {"minimum": minimum})
         return None
-    if integer:
-        return int(number)
-    return number.quantize(Decimal(1).scaleb(-places)) if places is not None else number
+    return int(number) if integer else number
 
 
 def _duplicate(plan: RowPlan, seen: dict, key, code: str) -> bool:

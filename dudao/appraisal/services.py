@@ -56,8 +56,10 @@ def parse_number(text, field: str, *, places: int | None = None) -> Decimal:
         number = None
     if number is None or not number.is_finite() or abs(number) >= Decimal("1e15"):
         raise validation_error(field, _("“%(value)s”不是有效的数字") % {"value": text})
-    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
-        raise validation_error(field, _("最多 %(places)s 位小数") % {"places": places})
+    if places is not None:
+        if number != number.quantize(Decimal(1).scaleb(-places)):
+            raise validation_error(field, _("最多 %(places)s 位小数") % {"places": places})
+        number = number.quantize(Decimal(1).scaleb(-places))
     return number
 
 
@@ -237,7 +239,7 @@ def target_set(*, actor, kpi_code: str, period: str, value, person=None, unit=No
     names = selectors.kpi_codes(actor.organization_id, on=today)
     if kpi_code not in names:
         raise validation_error("kpi_code", _("未知的指标代码“%(code)s”：考核方案中没有此指标") % {"code": kpi_code})
-    value = parse_number(value, "value")
+    value = parse_number(value, "value", places=4)
     subject = Q(person=person) if person is not None else Q(unit=unit)
     existing = Target.objects.select_for_update().filter(subject, kpi_code=kpi_code, period=period)
     active = next((t for t in existing if t.status == TargetStatus.ACTIVE), None)
