@@ -114,7 +114,7 @@ def cross_check(values: list[KpiValue]) -> None:
     by_group: dict[tuple, list[KpiValue]] = {}
     for other in others:
         by_group.setdefault(group_key(other), []).append(other)
-    keys: dict[str, KpiValue] = {}
+    keys: dict[str, list[KpiValue]] = {}
     for value in values:
         group = group_key(value)
         for other in by_group.get(group, []):
@@ -126,7 +126,8 @@ def cross_check(values: list[KpiValue]) -> None:
                 value.verified = True
             elif value.discrepancy is None or difference > value.discrepancy:
                 value.discrepancy = difference.quantize(Decimal("0.0001"))
-                keys[data_check_key(group, value.source, other.source)] = value
+                keys.setdefault(data_check_key(group, value.source, other.source), []).append(value)
     if keys:
         for check in KpiDataCheck.objects.filter(organization_id=organization_id, key__in=list(keys)):
-            keys[check.key].finding_id = check.finding_id
+            for value in keys[check.key]:
+                value.finding_id = value.finding_id or check.finding_id
