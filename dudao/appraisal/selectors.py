@@ -64,13 +64,18 @@ def data_check_key(group: tuple[str, str, str], source_a: str, source_b: str) ->
 
 
 def _filtered(queryset, actor, *, period: str | None, kpi_code: str | None, username: str | None,
-              unit_id: int | None):
+              unit_id: int | None, subject: str | None = None):
     if period:
         queryset = queryset.filter(period=period.strip().upper())
     if kpi_code:
         queryset = queryset.filter(kpi_code=kpi_code.strip())
     if username:
         queryset = queryset.filter(person__username__iexact=username.strip())
+    if subject:
+        # The pages' one box: a username or name, a unit code or name.
+        subject = subject.strip()
+        queryset = queryset.filter(Q(person__username__iexact=subject) | Q(person__display_name=subject)
+                                   | Q(unit__code=subject) | Q(unit__name=subject))
     if unit_id is not None:
         unit = Unit.objects.filter(pk=unit_id, organization_id=actor.organization_id).only("path").first()
         if unit is None:
@@ -79,16 +84,18 @@ def _filtered(queryset, actor, *, period: str | None, kpi_code: str | None, user
     return queryset
 
 
-def kpi_values(actor, *, period=None, kpi_code=None, username=None, unit_id=None):
+def kpi_values(actor, *, period=None, kpi_code=None, username=None, unit_id=None, subject=None):
     """The figures the actor may see, newest period first, filtered."""
     queryset = KpiValue.objects.visible_to(actor).select_related("person", "unit")
-    queryset = _filtered(queryset, actor, period=period, kpi_code=kpi_code, username=username, unit_id=unit_id)
+    queryset = _filtered(queryset, actor, period=period, kpi_code=kpi_code, username=username, unit_id=unit_id,
+                         subject=subject)
     return queryset.order_by("-period", "kpi_code", "scope_unit_id", "person_id", "unit_id", "source", "id")
 
 
-def targets(actor, *, period=None, kpi_code=None, username=None, unit_id=None, status=None):
+def targets(actor, *, period=None, kpi_code=None, username=None, unit_id=None, status=None, subject=None):
     queryset = Target.objects.visible_to(actor).select_related("person", "unit")
-    queryset = _filtered(queryset, actor, period=period, kpi_code=kpi_code, username=username, unit_id=unit_id)
+    queryset = _filtered(queryset, actor, period=period, kpi_code=kpi_code, username=username, unit_id=unit_id,
+                         subject=subject)
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-period", "kpi_code", "person_id", "unit_id", "-id")
