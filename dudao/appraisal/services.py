@@ -117,15 +117,14 @@ def kpi_values_verify(*, actor, groups: set[tuple[str, str]], now: dt.datetime |
     multi = list(base.values("person_id", "unit_id", "kpi_code", "period").annotate(n=Count("id")).filter(n__gt=1))
     if not multi:
         return []
-    condition = Q(pk__in=[])
-    for group in multi:
-        condition |= Q(person_id=group["person_id"], unit_id=group["unit_id"], kpi_code=group["kpi_code"],
-                       period=group["period"])
-    values = list(base.filter(condition).select_related("person", "unit", "scope_unit").order_by("source", "id"))
+    wanted_groups = {(f"p{g['person_id']}" if g["person_id"] else f"u{g['unit_id']}", g["kpi_code"], g["period"])
+                     for g in multi if (g["kpi_code"], g["period"]) in groups}
     by_group: dict[tuple, list[KpiValue]] = {}
-    for value in values:
-        if (value.kpi_code, value.period) in groups:
-            by_group.setdefault(selectors.group_key(value), []).append(value)
+    light = base.only("person_id", "unit_id", "scope_unit_id", "kpi_code", "period", "source", "value")
+    for value in light.order_by("source", "id").iterator(chunk_size=CHUNK):
+        key = selectors.group_key(value)
+        if key in wanted_groups:
+            by_group.setdefault(key, []).append(value)
     limit = selectors.tolerance(organization_id, on=timezone.localdate(now))
     wanted: dict[str, tuple[KpiValue, KpiValue, Decimal]] = {}
     for group, members in by_group.items():
