@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from dudao.core.attachments import disposition_header
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import page, render_page, require
+from dudao.imports.permissions import can_run_imports
 
 from . import selectors
 from .choices import TARGET_STATUS_BADGES, TargetStatus
 from .export import kpi_values_workbook
-from .permissions import can_set_targets, can_view_appraisal_data
+from .permissions import can_view_appraisal_data
 
 PAGE_SIZE = 50
 
@@ -32,7 +33,7 @@ def _context(request, filters: dict) -> dict:
     query = request.GET.copy()
     query.pop("page", None)
     return {"filters": filters, "kpis": selectors.kpi_codes(request.user.organization_id),
-            "query": query.urlencode()}
+            "query": query.urlencode(), "can_import": can_run_imports(request.user)}
 
 
 @page
@@ -76,5 +77,5 @@ def target_list(request):
         target.badge = TARGET_STATUS_BADGES.get(target.status, "")
     return render_page(request, "appraisal/target_list.html", {
         **context, "page_obj": page_obj,
-        "statuses": TargetStatus.choices, "status": status, "can_set": can_set_targets(actor),
+        "statuses": TargetStatus.choices, "status": status,
     })
