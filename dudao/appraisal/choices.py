@@ -23,5 +23,3 @@ TARGET_STATUS_BADGES = {
     TargetStatus.REJECTED: "danger",
 }
 
-ONSITE_SOURCE = "onsite"
-"""The source of a figure recounted on site (a second source beside the imported ones)."""

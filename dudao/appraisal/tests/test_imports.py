@@ -37,12 +37,27 @@ def state():
     )
 
 
-@pytest.mark.parametrize("kind", ["kpi_values", "targets", "attendance", "bonus_bases"])
-def test_every_kind_has_a_template_with_chinese_headers(world, kind):
+TEMPLATE_ROWS = {
+    "kpi_values": {"username": "supervisor", "kpi_code": "qsc", "period": "2026-01", "value": "88", "source": "POS"},
+    "targets": {"unit_code": "S1", "kpi_code": "qsc", "period": "2099-01", "value": "90"},
+    "attendance": {"username": "supervisor", "month": "2026-01", "days_worked": "22", "personal_leave_days": "1",
+                   "late": "0", "early_leave": "0", "absence": "0"},
+    "bonus_bases": {"username": "supervisor", "period": "2026-01", "base": "5,000"},
+}
+
+
+@pytest.mark.parametrize("kind", list(TEMPLATE_ROWS))
+def test_every_kinds_template_has_chinese_headers_and_imports_once_filled(world, kind):
+    from dudao.imports.registry import kind_for, zh
+
     template = read_xlsx(import_selectors.template_workbook(world.person("admin"), kind).content)
-    sheets = [name for name in template if name != "说明"]
-    headers = [h for h in template[sheets[0]][0] if h]
+    sheet = next(name for name in template if name != "说明")
+    headers = [h for h in template[sheet][0] if h]
     assert headers and all(any("\u4e00" <= ch <= "\u9fff" for ch in str(h)) for h in headers)
+    by_label = {zh(f.label): f.code for f in kind_for(kind).fields}
+    row = [TEMPLATE_ROWS[kind].get(by_label[str(h).replace("*", "").strip()], "") for h in headers]
+    run = run_import(world, kind, xlsx({sheet: [headers, row]}))
+    assert (run.status, run.created) == ("applied", 1), run.errors
 
 
 def test_kpi_values_import_with_chinese_headers_separators_and_percent(world):
