@@ -5,6 +5,7 @@ number of queries, names each bad row and field, and writes through `appraisal.s
 from __future__ import annotations
 
 import contextlib
+import functools
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -76,14 +77,25 @@ def _required(plan: RowPlan, fields) -> None:
             plan.error(f.code, _("必填"))
 
 
+@functools.lru_cache(maxsize=512)
+def _period_ok(text: str) -> bool:
+    """Whether a period text is well formed; a file repeats a few periods many times."""
+    try:
+        parse_period(text)
+    except ApplicationError:
+        return False
+    return True
+
+
 def _period(plan: RowPlan, code: str = "period") -> str | None:
     text = plan.row.get(code)
     if not text:
         return None
-    try:
-        parse_period(text, code)
-    except ApplicationError as exc:
-        plan.error(code, exc.message)
+    if not _period_ok(text):
+        try:
+            parse_period(text, code)
+        except ApplicationError as exc:  # the message in the reader's language
+            plan.error(code, exc.message)
         return None
     return text.upper()
 
