@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dudao.analytics.permissions import can_view_analytics
+from dudao.appraisal.permissions import can_view_appraisal_data
 from dudao.approvals.permissions import can_request_approval
 from dudao.checklists.permissions import can_manage_templates
 from dudao.findings.models import FINDING_READERS
@@ -81,6 +82,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
     ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates),
     ("org:tree", _("组织架构"), _holds(ORG_READERS)),
     ("org:people", _("人员"), _manages_or_reads_people),
+    ("appraisal:kpi-value-list", _("考核数据"), can_view_appraisal_data),
     ("imports:run-list", _("导入"), can_run_imports),
     ("policies:detail", _("制度"), can_view_policy),
 ]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("reports/", include("dudao.reporting.urls")),
     path("analytics/", include("dudao.analytics.urls")),
     path("imports/", include("dudao.imports.urls")),
+    path("appraisal/", include("dudao.appraisal.urls")),
     path("help/", include("dudao.help.urls")),
 ]
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dudao.findings",
     "dudao.reporting",
     "dudao.analytics",
+    "dudao.appraisal",
     "dudao.provisioning",
     "dudao.workbench",
     "dudao.help",

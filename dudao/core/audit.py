@@ -122,8 +122,9 @@ def record_event(
 
 @transaction.atomic
 def record_events(*, actor, action: str, objects: list, after: list[dict], at: dt.datetime | None = None,
-                  organization_id: int | None = None) -> list[AuditEvent]:
-    """Append one event per object in a fixed number of queries (for services that create in bulk)."""
+                  organization_id: int | None = None, before: list[dict] | None = None) -> list[AuditEvent]:
+    """Append one event per object in a fixed number of queries (for services that create or, with
+    `before`, change in bulk)."""
     if not objects:
         return []
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
@@ -131,7 +132,8 @@ def record_events(*, actor, action: str, objects: list, after: list[dict], at: d
     actor_name = (getattr(actor, "display_name", "") or getattr(actor, "username", "")) if actor else ""
     events: list[AuditEvent] = []
     prev_hash, seq = head.hash, head.seq
-    for obj, state in zip(objects, after, strict=True):
+    befores = before if before is not None else [None] * len(objects)
+    for obj, state, previous in zip(objects, after, befores, strict=True):
         object_type, object_id = object_label(obj)
         seq += 1
         event = AuditEvent(
@@ -139,7 +141,7 @@ def record_events(*, actor, action: str, objects: list, after: list[dict], at: d
             organization_id=organization_id or getattr(obj, "organization_id", None),
             actor_id=getattr(actor, "pk", None), actor_name=actor_name, at=moment,
             object_type=object_type, object_id=object_id, action=action,
-            before=None, after=to_json_value(state), prev_hash=prev_hash,
+            before=to_json_value(previous), after=to_json_value(state), prev_hash=prev_hash,
         )
         event.hash = _event_hash(prev_hash, _hashed_fields(event))
         prev_hash = event.hash

@@ -90,6 +90,34 @@ def parse_month(value: str | None, field: str = "month") -> dt.date:
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})|-([QqHh])(\d))?$")
+
+
+def parse_period(value: str | None, field: str = "period") -> Period:
+    """A named appraisal period: "2026-01" (month), "2026-Q1" (quarter), "2026-H1" (half-year) or
+    "2026" (year) -> its Period; anything else is refused naming the field."""
+    text = (value or "").strip().upper()
+    match = PERIOD_PATTERN.match(text)
+    if match and int(match.group(1)) >= 2000:
+        year = int(match.group(1))
+        month, letter, number = match.group(2), match.group(3), match.group(4)
+        if month is not None and 1 <= int(month) <= 12:
+            return period_of("month", dt.date(year, int(month), 1))
+        if letter == "Q" and 1 <= int(number) <= 4:
+            return period_of("quarter", dt.date(year, 3 * int(number) - 2, 1))
+        if letter == "H" and int(number) in (1, 2):
+            return period_of("half_year", dt.date(year, 6 * int(number) - 5, 1))
+        if month is None and letter is None:
+            return period_of("year", dt.date(year, 1, 1))
+    raise validation_error(field, _("期间格式应为 YYYY-MM、YYYY-Qn、YYYY-Hn 或 YYYY"))
+
+
+def normalise_period(value: str | None, field: str = "period") -> str:
+    """The canonical text of a period ("2026-q1" -> "2026-Q1"), refused like `parse_period`."""
+    parse_period(value, field)
+    return (value or "").strip().upper()
+
+
 # --- the period of a kind containing a day -------------------------------------------------------
 def window_of(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
     """The first and last day of the period of `kind` containing `day`: the day itself, the ISO

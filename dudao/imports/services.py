@@ -190,7 +190,7 @@ def import_run_process(*, actor, run: ImportRun) -> ImportRun:
         if in_job and done % PROGRESS_EVERY == 0:
             ImportRun.objects.filter(pk=run.pk).update(processed=offset + done)
 
-    context = PlanContext(organization_id=run.organization_id, actor=actor, progress=progress)
+    context = PlanContext(organization_id=run.organization_id, actor=actor, progress=progress, shared={"run": run})
     try:
         parts = kind_sheets(run.kind, _read(run))
     except ApplicationError as exc:

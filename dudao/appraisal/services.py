@@ -1,0 +1,305 @@
+"""Writing appraisal data: figures, attendance and bonus bases in bulk (imports), targets one by one
+with their revision through the approval engine, and the cross-check of figures between sources.
+
+Bulk writes stay a fixed number of queries per chunk whatever the number of rows (a 100,000-row
+figure file is one transaction), and every record created or changed has its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dudao.approvals.services import approval_request_create
+from dudao.core.audit import record_event, record_events, snapshot
+from dudao.core.errors import (
+    ApplicationError,
+    ErrorCode,
+    deny_permission,
+    full_clean_or_refuse,
+    validation_error,
+)
+from dudao.core.periods import normalise_period, parse_period
+from dudao.findings.choices import FindingSource
+from dudao.findings.services import finding_create
+from dudao.org.models import Unit
+from dudao.policies.choices import ApprovalKind, Severity
+from dudao.policies.registry import policy_for
+
+from . import selectors
+from .choices import TargetStatus
+from .models import Attendance, BonusBase, KpiDataCheck, KpiValue, Target
+from .permissions import can_set_target_for
+from .workflow import TARGET
+
+CHUNK = 2000
+KPI_AUDIT_FIELDS = ["person", "unit", "kpi_code", "period", "value", "source", "import_run"]
+TARGET_AUDIT_FIELDS = ["person", "unit", "kpi_code", "period", "value", "status", "approval"]
+ATTENDANCE_AUDIT_FIELDS = ["person", "month", "days_worked", "personal_leave_days", "late", "early_leave", "absence"]
+BONUS_BASE_AUDIT_FIELDS = ["person", "period", "base"]
+
+
+def parse_number(text, field: str, *, places: int | None = None) -> Decimal:
+    """A number as people type it: thousands separators, a currency sign, a percent sign
+    ("95%" -> 95); anything else is refused naming the field."""
+    cleaned = str(text if text is not None else "").strip()
+    for mark in (",", "，", " ", "\u00a0", "¥", "￥", "元"):
+        cleaned = cleaned.replace(mark, "")
+    cleaned = cleaned.removesuffix("%").removesuffix("％")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or abs(number) >= Decimal("1e15"):
+        raise validation_error(field, _("“%(value)s”不是有效的数字") % {"value": text})
+    if places is not None:
+        if number != number.quantize(Decimal(1).scaleb(-places)):
+            raise validation_error(field, _("最多 %(places)s 位小数") % {"places": places})
+        number = number.quantize(Decimal(1).scaleb(-places))
+    return number
+
+
+def _bulk_write(model, *, actor, create: list, update: list, fields: list[str], audit_fields: list[str],
+                action: str, before: list[dict], now: dt.datetime) -> None:
+    """Create and update in chunks, one audit event per record (before and after for changes)."""
+    for start in range(0, len(create), CHUNK):
+        chunk = model.objects.bulk_create(create[start:start + CHUNK])
+        record_events(actor=actor, action=f"{action}.create", objects=chunk, at=now,
+                      after=[snapshot(obj, audit_fields) for obj in chunk])
+    for start in range(0, len(update), CHUNK):
+        chunk = update[start:start + CHUNK]
+        model.objects.bulk_update(chunk, fields)
+        record_events(actor=actor, action=f"{action}.update", objects=chunk, at=now,
+                      before=before[start:start + CHUNK], after=[snapshot(obj, audit_fields) for obj in chunk])
+
+
+# --- KPI values ------------------------------------------------------------------------------------
+@transaction.atomic
+def kpi_values_import(*, actor, rows: list[dict], import_run=None, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Write planned figures: `rows` of {person, unit, scope_unit, kpi_code, period, value, source,
+    existing}; a figure of the same subject, KPI, period and source replaces the earlier one. Then the
+    figures that now have two sources are cross-checked. Returns (created, updated)."""
+    now = now or timezone.now()
+    create, update, before = [], [], []
+    for row in rows:
+        existing = row.get("existing")
+        if existing is None:
+            create.append(KpiValue(
+                organization_id=actor.organization_id, person=row.get("person"), unit=row.get("unit"),
+                scope_unit=row.get("scope_unit"), kpi_code=row["kpi_code"], period=row["period"], value=row["value"],
+                source=row["source"], import_run=import_run, created_by=actor, created_at=now, updated_at=now,
+            ))
+        elif existing.value != row["value"]:
+            before.append(snapshot(existing, KPI_AUDIT_FIELDS))
+            existing.value, existing.import_run, existing.updated_at = row["value"], import_run, now
+            update.append(existing)
+    _bulk_write(KpiValue, actor=actor, create=create, update=update, fields=["value", "import_run", "updated_at"],
+                audit_fields=KPI_AUDIT_FIELDS, action="kpi_value", before=before, now=now)
+    kpi_values_verify(actor=actor, groups={(r["kpi_code"], r["period"]) for r in rows}, now=now)
+    return len(create), len(update)
+
+
+def kpi_values_verify(*, actor, groups: set[tuple[str, str]], now: dt.datetime | None = None) -> list[KpiDataCheck]:
+    """Cross-check the figures of the given (KPI, period)s that have more than one source: two
+    sources whose relative difference exceeds the policy tolerance open one data-check finding on
+    the unit (a person's: the unit of their role), naming both figures and sources; a pair already
+    checked opens none again."""
+    if not groups:
+        return []
+    now = now or timezone.now()
+    organization_id = actor.organization_id
+    codes, periods = {g[0] for g in groups}, {g[1] for g in groups}
+    base = KpiValue.objects.filter(organization_id=organization_id, kpi_code__in=codes, period__in=periods)
+    multi = list(base.values("person_id", "unit_id", "kpi_code", "period").annotate(n=Count("id")).filter(n__gt=1))
+    if not multi:
+        return []
+    wanted_groups = {(f"p{g['person_id']}" if g["person_id"] else f"u{g['unit_id']}", g["kpi_code"], g["period"])
+                     for g in multi if (g["kpi_code"], g["period"]) in groups}
+    by_group: dict[tuple, list[KpiValue]] = {}
+    light = base.only("person_id", "unit_id", "scope_unit_id", "kpi_code", "period", "source", "value")
+    for value in light.order_by("source", "id").iterator(chunk_size=CHUNK):
+        key = selectors.group_key(value)
+        if key in wanted_groups:
+            by_group.setdefault(key, []).append(value)
+    limit = selectors.tolerance(organization_id, on=timezone.localdate(now))
+    wanted: dict[str, tuple[KpiValue, KpiValue, Decimal]] = {}
+    for group, members in by_group.items():
+        for index, first in enumerate(members):
+            for second in members[index + 1:]:
+                difference = selectors.relative_difference(first.value, second.value)
+                if difference > limit:
+                    wanted[selectors.data_check_key(group, first.source, second.source)] = (first, second, difference)
+    if not wanted:
+        return []
+    done = set(KpiDataCheck.objects.filter(organization_id=organization_id, key__in=list(wanted))
+               .values_list("key", flat=True))
+    names = selectors.kpi_codes(organization_id)
+    policy = policy_for(organization_id, on=timezone.localdate(now))
+    category = policy.findings.categories[0].code
+    checks = []
+    for key, (first, second, difference) in wanted.items():
+        unit = first.unit if first.unit_id else first.scope_unit
+        if key in done or unit is None:
+            continue  # a person without a role unit has no unit to open the finding on
+        words = {
+            "subject": first.subject_label(), "kpi": names.get(first.kpi_code, first.kpi_code), "period": first.period,
+            "a_source": first.source, "a_value": f"{first.value.normalize():f}",
+            "b_source": second.source, "b_value": f"{second.value.normalize():f}",
+            "difference": f"{(difference * 100).quantize(Decimal('0.1'))}",
+            "tolerance": f"{(limit * 100).normalize():f}",
+        }
+        finding = finding_create(
+            actor=actor, unit=unit, source=FindingSource.DATA_CHECK, severity=Severity.MEDIUM, category=category,
+            title=(_("数据核查：%(subject)s %(kpi)s %(period)s 两个来源不一致") % words)[:300],
+            description=_("%(a_source)s 报 %(a_value)s，%(b_source)s 报 %(b_value)s，相差 %(difference)s%%，"
+                          "超过允许误差 %(tolerance)s%%。请核实数据。") % words,
+            now=now,
+        )
+        check = KpiDataCheck(organization_id=organization_id, key=key, unit=unit, finding=finding, created_at=now)
+        full_clean_or_refuse(check)
+        check.save()
+        record_event(actor=actor, action="kpi_value.data_check", obj=check, at=now,
+                     after={"key": key, "finding_id": finding.pk, "values": [words["a_value"], words["b_value"]]})
+        checks.append(check)
+    return checks
+
+
+# --- attendance and bonus bases ----------------------------------------------------------------------
+@transaction.atomic
+def attendance_import(*, actor, rows: list[dict], import_run=None, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Write planned monthly attendance: one record per person and month, replaced by a new import."""
+    now = now or timezone.now()
+    fields = ["days_worked", "personal_leave_days", "late", "early_leave", "absence"]
+    create, update, before = [], [], []
+    for row in rows:
+        existing = row.get("existing")
+        if existing is None:
+            create.append(Attendance(organization_id=actor.organization_id, person=row["person"],
+                                     scope_unit=row.get("scope_unit"), month=row["month"], import_run=import_run,
+                                     **{f: row[f] for f in fields}))
+        elif any(getattr(existing, f) != row[f] for f in fields):
+            before.append(snapshot(existing, ATTENDANCE_AUDIT_FIELDS))
+            for f in fields:
+                setattr(existing, f, row[f])
+            existing.import_run = import_run
+            update.append(existing)
+    _bulk_write(Attendance, actor=actor, create=create, update=update, fields=[*fields, "import_run"],
+                audit_fields=ATTENDANCE_AUDIT_FIELDS, action="attendance", before=before, now=now)
+    return len(create), len(update)
+
+
+@transaction.atomic
+def bonus_bases_import(*, actor, rows: list[dict], import_run=None, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Write planned bonus bases: one per person and period, replaced by a new import."""
+    now = now or timezone.now()
+    create, update, before = [], [], []
+    for row in rows:
+        existing = row.get("existing")
+        if existing is None:
+            create.append(BonusBase(organization_id=actor.organization_id, person=row["person"],
+                                    scope_unit=row.get("scope_unit"), period=row["period"], base=row["base"],
+                                    import_run=import_run))
+        elif existing.base != row["base"]:
+            before.append(snapshot(existing, BONUS_BASE_AUDIT_FIELDS))
+            existing.base, existing.import_run = row["base"], import_run
+            update.append(existing)
+    _bulk_write(BonusBase, actor=actor, create=create, update=update, fields=["base", "import_run"],
+                audit_fields=BONUS_BASE_AUDIT_FIELDS, action="bonus_base", before=before, now=now)
+    return len(create), len(update)
+
+
+# --- targets -------------------------------------------------------------------------------------------
+def period_started(period: str, today: dt.date) -> bool:
+    return parse_period(period).start <= today
+
+
+@transaction.atomic
+def target_set(*, actor, kpi_code: str, period: str, value, person=None, unit=None, scope_unit=None,
+               reason: str = "", import_run=None, now: dt.datetime | None = None) -> Target:
+    """Set a person's or a unit's target. Before the period starts it is active at once (replacing
+    the earlier one, audited); after the start it is a revision: a pending target and a
+    `target_revision` request to the approval engine (the executive), applied when approved."""
+    if (person is None) == (unit is None):
+        raise validation_error("username", _("请填写用户名或机构（二选一）"))
+    if person is not None:
+        scope_unit = scope_unit if scope_unit is not None else selectors.person_units([person.pk]).get(person.pk)
+        subject_org = person.organization_id
+    else:
+        scope_unit, subject_org = unit, unit.organization_id
+    if subject_org != actor.organization_id or not can_set_target_for(actor, scope_unit):
+        deny_permission()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    period = normalise_period(period)
+    names = selectors.kpi_codes(actor.organization_id, on=today)
+    if kpi_code not in names:
+        raise validation_error("kpi_code", _("未知的指标代码“%(code)s”：考核方案中没有此指标") % {"code": kpi_code})
+    value = parse_number(value, "value", places=4)
+    subject = Q(person=person) if person is not None else Q(unit=unit)
+    existing = Target.objects.select_for_update().filter(subject, kpi_code=kpi_code, period=period)
+    active = next((t for t in existing if t.status == TargetStatus.ACTIVE), None)
+    if not period_started(period, today):
+        if active is not None:
+            before = snapshot(active, TARGET_AUDIT_FIELDS)
+            active.value, active.import_run = value, import_run
+            full_clean_or_refuse(active)
+            active.save(update_fields=["value", "import_run"])
+            record_event(actor=actor, action="target.update", obj=active, before=before,
+                         after=snapshot(active, TARGET_AUDIT_FIELDS), at=now)
+            return active
+        target = Target(organization_id=actor.organization_id, person=person, unit=unit, scope_unit=scope_unit,
+                        kpi_code=kpi_code, period=period, value=value, status=TargetStatus.ACTIVE,
+                        import_run=import_run, created_by=actor, created_at=now)
+        full_clean_or_refuse(target)
+        target.save()
+        record_event(actor=actor, action="target.create", obj=target, after=snapshot(target, TARGET_AUDIT_FIELDS), at=now)
+        return target
+    if any(t.status == TargetStatus.PENDING for t in existing):
+        raise ApplicationError(ErrorCode.CONFLICT, _("此指标本期已有待审批的修正"),
+                               {"fields": {"value": [_("此指标本期已有待审批的修正")]}})
+    target = Target(organization_id=actor.organization_id, person=person, unit=unit, scope_unit=scope_unit,
+                    kpi_code=kpi_code, period=period, value=value, status=TargetStatus.PENDING,
+                    import_run=import_run, created_by=actor, created_at=now)
+    full_clean_or_refuse(target)
+    target.save()
+    approval_unit = scope_unit or Unit.objects.get(organization_id=actor.organization_id, parent__isnull=True)
+    subject_name = person.display_name if person is not None else unit.name
+    approval = approval_request_create(
+        actor=actor, kind=ApprovalKind.TARGET_REVISION, unit=approval_unit, subject=target, now=now,
+        title=(_("指标修正：%(subject)s %(kpi)s %(period)s") % {
+            "subject": subject_name, "kpi": names[kpi_code], "period": period})[:200],
+        detail={"target_id": target.pk, "target_of": subject_name, "kpi": names[kpi_code], "kpi_code": kpi_code,
+                "target_period": period,
+                "current_value": f"{active.value.normalize():f}" if active is not None else "",
+                "requested_value": f"{value.normalize():f}", "reason": reason or _("期间开始后修改目标")},
+    )
+    target.approval = approval
+    target.save(update_fields=["approval"])
+    record_event(actor=actor, action="target.request_revision", obj=target, at=now,
+                 after=snapshot(target, TARGET_AUDIT_FIELDS))
+    return target
+
+
+def target_revision_outcome(request, outcome: str) -> None:
+    """The approval engine's final decision on a target revision, in its transaction: approved, the
+    pending target becomes active and the earlier one is superseded; rejected, it is kept as
+    rejected and the earlier one stays."""
+    target = Target.objects.select_for_update().filter(approval_id=request.pk).first()
+    if target is None or target.status != TargetStatus.PENDING:
+        return
+    step = request.steps.filter(decided_by__isnull=False).select_related("decided_by").order_by("-position").first()
+    actor = step.decided_by if step is not None else None
+    at = step.decided_at if step is not None else timezone.now()
+    if outcome == "approved":
+        subject = Q(person_id=target.person_id) if target.person_id else Q(unit_id=target.unit_id)
+        for old in Target.objects.select_for_update().filter(subject, kpi_code=target.kpi_code, period=target.period,
+                                                             status=TargetStatus.ACTIVE):
+            TARGET.apply(old, "supersede", actor=actor, audit_fields=TARGET_AUDIT_FIELDS, at=at,
+                         extra={"approval_id": request.pk})
+        TARGET.apply(target, "approve", actor=actor, audit_fields=TARGET_AUDIT_FIELDS, at=at)
+    else:
+        TARGET.apply(target, "reject", actor=actor, audit_fields=TARGET_AUDIT_FIELDS, at=at)
