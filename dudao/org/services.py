@@ -318,12 +318,12 @@ def password_reset_link(person: Person) -> str:
     return f"{settings.DUDAO_BASE_URL.rstrip('/')}/{path.lstrip('/')}"
 
 
-def _send_reset_mail(person: Person, link: str) -> None:
-    hours = settings.PASSWORD_RESET_TIMEOUT // 3600
-    context = {"person": person, "link": link, "hours": hours}
+def _send_link_mail(person: Person, link: str, template: str, **context) -> None:
+    """One of the mails carrying a password link (`org/mail/<template>.txt` and `_subject.txt`)."""
+    context = {"person": person, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600, **context}
     send_mail(
-        subject=" ".join(render_to_string("org/mail/password_reset_subject.txt", context).split()),
-        message=render_to_string("org/mail/password_reset.txt", context),
+        subject=" ".join(render_to_string(f"org/mail/{template}_subject.txt", context).split()),
+        message=render_to_string(f"org/mail/{template}.txt", context),
         from_email=None,
         recipient_list=[person.email],
     )
@@ -340,18 +340,8 @@ def person_invite(*, actor, person: Person) -> bool:
         return False
     link = password_reset_link(person)
     record_event(actor=actor, action="person.invite_mail", obj=person, after={"email": person.email})
-    context = {"person": person, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
-               "organization": person.organization.name}
-
-    def send() -> None:
-        send_mail(
-            subject=" ".join(render_to_string("org/mail/invite_subject.txt", context).split()),
-            message=render_to_string("org/mail/invite.txt", context),
-            from_email=None,
-            recipient_list=[person.email],
-        )
-
-    transaction.on_commit(send)
+    organization = person.organization.name
+    transaction.on_commit(lambda: _send_link_mail(person, link, "invite", organization=organization))
     return True
 
 
@@ -389,7 +379,7 @@ def password_reset_request(*, identifier: str) -> int:
             after={"email": person.email},
             organization_id=person.organization_id,
         )
-        transaction.on_commit(lambda person=person, link=link: _send_reset_mail(person, link))
+        transaction.on_commit(lambda person=person, link=link: _send_link_mail(person, link, "password_reset"))
         queued += 1
     return queued
 
