@@ -15,14 +15,9 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from throwaway import setup_throwaway_database, timed_import
 
 KPIS = ("target_completion", "key_site_management", "satisfaction", "qsc", "training_participation")
 
@@ -75,20 +70,8 @@ def main() -> None:
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     args = parser.parse_args()
 
-    os.environ.setdefault("DUDAO_VAR_DIR", tempfile.mkdtemp(prefix="dudao-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_throwaway_database()
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
-
-    setup_test_environment()
-    if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = str(Path(os.environ["DUDAO_VAR_DIR"]) / "bench.sqlite3")
-        connection.close()
-    call_command("migrate", verbosity=0)
 
     from dudao.appraisal.models import KpiValue
     from dudao.imports import services
@@ -101,15 +84,6 @@ def main() -> None:
                                        filename="onboarding.xlsx", dry_run=False, detect_onboarding=True)
     assert services.import_run_process(actor=admin, run=setup).status == "applied"
 
-    def timed(label: str, run_fn):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            run = run_fn()
-            seconds = time.perf_counter() - started
-        print(f"{label:<16} {seconds:7.2f} s  {len(queries):6d} queries  status={run.status} rows={run.rows} "
-              f"created={run.created} updated={run.updated} errors={len(run.errors)}")
-        return run
-
     def process(content: bytes, name: str, dry_run: bool):
         return lambda: services.import_run_process(actor=admin, run=services.import_run_create(
             actor=admin, kind="kpi_values", content=content, filename=name, dry_run=dry_run))
@@ -118,10 +92,10 @@ def main() -> None:
     print(f"{connection.vendor}: {rows} KPI rows ({args.stores} stores x {len(KPIS)} KPIs x {args.months} months), "
           f"{args.format}")
     first = figures(args.stores, args.months, "POS", args.format)
-    timed("dry run", process(first, f"pos.{args.format}", True))
-    timed("apply", process(first, f"pos.{args.format}", False))
+    timed_import("dry run", process(first, f"pos.{args.format}", True), width=16)
+    timed_import("apply", process(first, f"pos.{args.format}", False), width=16)
     second = figures(args.stores, args.months, "财务", args.format, bump=0.001)
-    timed("2nd source", process(second, f"finance.{args.format}", False))
+    timed_import("2nd source", process(second, f"finance.{args.format}", False), width=16)
     print(f"figures stored: {KpiValue.objects.count()}")
 
 

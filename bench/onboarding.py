@@ -13,14 +13,9 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from throwaway import setup_throwaway_database, timed_import
 
 
 def workbook(stores: int, people: int) -> bytes:
@@ -54,20 +49,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=60)
     args = parser.parse_args()
 
-    os.environ.setdefault("DUDAO_VAR_DIR", tempfile.mkdtemp(prefix="dudao-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_throwaway_database()
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
-
-    setup_test_environment()
-    if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = str(Path(os.environ["DUDAO_VAR_DIR"]) / "bench.sqlite3")
-        connection.close()
-    call_command("migrate", verbosity=0)
 
     from dudao.imports import services
     from dudao.provisioning.services import organization_init
@@ -77,20 +60,11 @@ def main() -> None:
                               admin_password="Bench-admin-pass-1").admin
     content = workbook(args.stores, args.people)
 
-    def timed(label: str, run_fn):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            run = run_fn()
-            seconds = time.perf_counter() - started
-        print(f"{label:<8} {seconds:7.2f} s  {len(queries):6d} queries  status={run.status} rows={run.rows} "
-              f"created={run.created} updated={run.updated}")
-        return run
-
     print(f"{connection.vendor}: {args.stores} stores and {args.people} people in one workbook")
-    dry = timed("dry run", lambda: services.import_run_process(actor=admin, run=services.import_run_create(
+    dry = timed_import("dry run", lambda: services.import_run_process(actor=admin, run=services.import_run_create(
         actor=admin, kind="units", content=content, filename="onboarding.xlsx", detect_onboarding=True)))
     applied = services.import_run_apply(actor=admin, run=dry)
-    timed("apply", lambda: services.import_run_process(actor=admin, run=applied))
+    timed_import("apply", lambda: services.import_run_process(actor=admin, run=applied))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+"""The set-up the throwaway-database benchmarks share: Django on the test settings, a fresh SQLite
+file in a temporary DUDAO_VAR_DIR (or the database of DATABASE_URL), migrated."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_throwaway_database() -> None:
+    os.environ.setdefault("DUDAO_VAR_DIR", tempfile.mkdtemp(prefix="dudao-bench-"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = str(Path(os.environ["DUDAO_VAR_DIR"]) / "bench.sqlite3")
+        connection.close()
+    call_command("migrate", verbosity=0)
+
+
+def timed_import(label: str, run_fn, width: int = 8):
+    """Run an import step, print its seconds, queries and outcome, and return the run."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        run = run_fn()
+        seconds = time.perf_counter() - started
+    print(f"{label:<{width}} {seconds:7.2f} s  {len(queries):6d} queries  status={run.status} rows={run.rows} "
+          f"created={run.created} updated={run.updated} errors={len(run.errors)}")
+    return run
