@@ -20,7 +20,7 @@ install_error_handlers(api)
 def _mount() -> None:
     from dudao.analytics.api import evaluations_router
     from dudao.analytics.api import router as analytics_router
-    from dudao.appraisal.api import kpi_values_router, targets_router
+    from dudao.appraisal.api import appraisals_router, kpi_values_router, targets_router
     from dudao.approvals.api import router as approvals_router
     from dudao.checklists.api import router as templates_router
     from dudao.core.attachments_api import router as attachments_router
@@ -53,6 +53,7 @@ def _mount() -> None:
     api.add_router("/policy", policy_router)
     api.add_router("/kpi-values", kpi_values_router)
     api.add_router("/targets", targets_router)
+    api.add_router("/appraisals", appraisals_router)
 
 
 _mount()

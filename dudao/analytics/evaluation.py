@@ -44,6 +44,7 @@ from dudao.facts.figures import (
     round1,
     sites,
     visits_by_unit,
+    weighted_score,
 )
 from dudao.facts.scope import Scope
 from dudao.org.selectors import Regions
@@ -103,8 +104,8 @@ def composite(result: UnitResult, policy) -> None:
         value = result.component_value(part.component)
         if value is not None:
             present.append((str(part.component), value, Decimal(part.weight)))
-    weights = sum((weight for _, _, weight in present), Decimal(0))
-    if not present or not weights:
+    score, weights = weighted_score((value, weight) for _, value, weight in present)
+    if score is None:
         result.components, result.score, result.passed = [], None, None
         return
     result.components = [
@@ -112,7 +113,7 @@ def composite(result: UnitResult, policy) -> None:
          "applied_weight": str((weight / weights).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))}
         for component, value, weight in present
     ]
-    result.score = round1(sum((value * weight for _, value, weight in present), Decimal(0)) / weights)
+    result.score = score
     result.passed = result.score >= Decimal(policy.pass_mark)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
@@ -11,11 +12,21 @@ from dudao.core.api import Pagination, actor_of
 from dudao.core.errors import validation_error
 from dudao.org.models import Person, Unit
 
-from . import selectors, services
-from .schemas import KpiValueListOut, TargetIn, TargetOut
+from . import explain, selectors, services
+from .models import Appraisal, AppraisalCycle
+from .schemas import (
+    AppraisalOut,
+    CycleIn,
+    CycleOut,
+    KpiValueListOut,
+    ManualScoreIn,
+    TargetIn,
+    TargetOut,
+)
 
 kpi_values_router = Router(tags=["appraisal"])
 targets_router = Router(tags=["appraisal"])
+appraisals_router = Router(tags=["appraisal"])
 
 
 @kpi_values_router.get("", response=KpiValueListOut)
@@ -55,3 +66,75 @@ def target_create(request, payload: TargetIn):
     target = services.target_set(actor=actor, person=person, unit=unit, kpi_code=payload.kpi_code,
                                  period=payload.period, value=payload.value, reason=payload.reason)
     return Status(201, target)
+
+
+# --- appraisal cycles and appraisals -------------------------------------------------------------
+@appraisals_router.post("/cycles", response={201: CycleOut})
+def cycle_create(request, payload: CycleIn):
+    """Open a cycle for everyone holding `role` in the scope (probation: `person_ids`), scored at once."""
+    actor = actor_of(request)
+    scope_unit = get_for_actor(Unit, actor, payload.scope_unit_id)
+    cycle = services.cycle_create(actor=actor, role=payload.role, period=payload.period, scope_unit=scope_unit,
+                                  kind=payload.kind, person_ids=payload.person_ids)
+    return Status(201, cycle)
+
+
+@appraisals_router.get("/cycles", response=list[CycleOut])
+@paginate(Pagination)
+def cycle_list(request, period: str | None = None, role: str | None = None, status: str | None = None):
+    return selectors.cycles(actor_of(request), period=period, role=role, status=status).prefetch_related("appraisals")
+
+
+@appraisals_router.get("/cycles/{cycle_id}", response=CycleOut)
+def cycle_detail(request, cycle_id: int):
+    return get_for_actor(AppraisalCycle.objects.prefetch_related("appraisals"), actor_of(request), cycle_id)
+
+
+@appraisals_router.post("/cycles/{cycle_id}/compute", response=CycleOut)
+def cycle_compute(request, cycle_id: int):
+    """Rescore every open appraisal of the cycle from today's figures."""
+    actor = actor_of(request)
+    cycle = get_for_actor(AppraisalCycle, actor, cycle_id)
+    services.cycle_compute(actor=actor, cycle=cycle)
+    return get_for_actor(AppraisalCycle.objects.prefetch_related("appraisals"), actor, cycle_id)
+
+
+@appraisals_router.get("", response=list[AppraisalOut])
+@paginate(Pagination)
+def appraisal_list(request, cycle_id: int | None = None, person_id: int | None = None):
+    """Appraisals the caller may see (their scope, and their own), each figure explained."""
+    return [selectors.appraisal_out(a)
+            for a in selectors.appraisals(actor_of(request), cycle_id=cycle_id, person_id=person_id)]
+
+
+def _appraisal(request, appraisal_id: int) -> Appraisal:
+    return get_for_actor(Appraisal.objects.select_related("person", "cycle", "cycle__scope_unit"),
+                         actor_of(request), appraisal_id)
+
+
+@appraisals_router.get("/{appraisal_id}", response=AppraisalOut)
+def appraisal_detail(request, appraisal_id: int):
+    return selectors.appraisal_out(_appraisal(request, appraisal_id))
+
+
+@appraisals_router.put("/{appraisal_id}/scores", response=AppraisalOut)
+def appraisal_scores(request, appraisal_id: int, payload: list[ManualScoreIn]):
+    """Score the manual KPIs `[{kpi_code, score, note}]`; the appraisal is recomputed."""
+    appraisal = _appraisal(request, appraisal_id)
+    services.manual_scores_set(actor=actor_of(request), appraisal=appraisal,
+                               scores=[entry.dict() for entry in payload])
+    return selectors.appraisal_out(_appraisal(request, appraisal_id))
+
+
+@appraisals_router.post("/{appraisal_id}/compute", response=AppraisalOut)
+def appraisal_compute(request, appraisal_id: int):
+    appraisal = _appraisal(request, appraisal_id)
+    services.cycle_compute(actor=actor_of(request), cycle=appraisal.cycle, appraisal_ids=[appraisal.pk])
+    return selectors.appraisal_out(_appraisal(request, appraisal_id))
+
+
+@appraisals_router.get("/{appraisal_id}/explanation")
+def appraisal_explanation(request, appraisal_id: int):
+    """Every figure of the appraisal in plain words (text/plain)."""
+    return HttpResponse(explain.explanation_text(_appraisal(request, appraisal_id)),
+                        content_type="text/plain; charset=utf-8")

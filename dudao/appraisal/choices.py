@@ -23,3 +23,30 @@ TARGET_STATUS_BADGES = {
     TargetStatus.REJECTED: "danger",
 }
 
+
+
+class CycleStatus(models.TextChoices):
+    OPEN = "open", _("评分中")
+    SUBMITTED = "submitted", _("审批中")
+    FINAL = "final", _("已定稿")
+
+
+class AppraisalStatus(models.TextChoices):
+    OPEN = "open", _("评分中")
+    SUBMITTED = "submitted", _("审批中")
+    FINAL = "final", _("已定稿")
+    APPEALING = "appealing", _("复议中")
+
+
+CYCLE_STATUS_BADGES = {
+    CycleStatus.OPEN: "primary",
+    CycleStatus.SUBMITTED: "warning",
+    CycleStatus.FINAL: "success",
+}
+
+APPRAISAL_STATUS_BADGES = {
+    AppraisalStatus.OPEN: "primary",
+    AppraisalStatus.SUBMITTED: "warning",
+    AppraisalStatus.FINAL: "success",
+    AppraisalStatus.APPEALING: "danger",
+}

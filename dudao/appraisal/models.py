@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dudao.core.scoping import OrgScopedModel
 
-from .choices import SubjectKind, TargetStatus
-from .permissions import APPRAISAL_MANAGERS, APPRAISAL_VIEWERS
+from .choices import AppraisalStatus, CycleStatus, SubjectKind, TargetStatus
+from .permissions import APPRAISAL_MANAGERS, APPRAISAL_VIEWERS, RESULT_VIEWERS
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FIGURE = {"max_digits": 20, "decimal_places": 4}
@@ -193,3 +193,104 @@ class KpiDataCheck(OrgScopedModel):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- appraisal cycles and appraisals (DESIGN.md 2.11) ---------------------------------------------
+class AppraisalCycle(OrgScopedModel):
+    """One appraisal round: a role, a period and a part of the tree, scored with the scheme in
+    force on the period's first day (kept in `scheme`, so a later policy change does not move it)."""
+
+    role = models.CharField(_("角色"), max_length=30)
+    period = models.CharField(_("期间"), max_length=7)
+    kind = models.CharField(_("类型"), max_length=20, default="regular")
+    scope_unit = models.ForeignKey("org.Unit", verbose_name=_("范围"), on_delete=models.PROTECT, related_name="+")
+    scheme = models.JSONField(_("考核方案"), default=dict)
+    status = models.CharField(_("状态"), max_length=20, choices=CycleStatus.choices, default=CycleStatus.OPEN)
+    approval = models.ForeignKey("approvals.ApprovalRequest", verbose_name=_("审批"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("结果截止日"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    finalised_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
+
+    scope_path_field = "scope_unit__path"
+    scope_roles = {"view": RESULT_VIEWERS, "manage": APPRAISAL_MANAGERS}
+
+    class Meta:
+        verbose_name = _("考核周期")
+        verbose_name_plural = _("考核周期")
+        ordering = ["-period", "-id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "role", "period", "kind", "scope_unit"],
+                                               name="appraisal_cycle_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.role}"
+
+
+class Appraisal(OrgScopedModel):
+    """One person's appraisal in a cycle: each KPI's value, score and explanation (`kpis`), the
+    weighted score, the rectification points, the bonus and the reasons for it. Seen by those who
+    see appraisal results over the person's unit, and by the person."""
+
+    cycle = models.ForeignKey(AppraisalCycle, verbose_name=_("考核周期"), on_delete=models.CASCADE,
+                              related_name="appraisals")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("被考核人"), on_delete=models.PROTECT,
+                               related_name="+")
+    scope_unit = models.ForeignKey("org.Unit", verbose_name=_("所属机构"), on_delete=models.PROTECT,
+                                   related_name="+")
+    status = models.CharField(_("状态"), max_length=20, choices=AppraisalStatus.choices,
+                              default=AppraisalStatus.OPEN)
+    kpis = models.JSONField(_("指标明细"), default=list)
+    kpi_score = models.DecimalField(_("指标得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    adjustment = models.DecimalField(_("整改加减分"), max_digits=5, decimal_places=1, default=0)
+    score = models.DecimalField(_("考核得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    rank = models.PositiveIntegerField(_("排名"), null=True, blank=True)
+    bonus_base = models.DecimalField(_("奖金基数"), null=True, blank=True, **MONEY)
+    bonus_factor = models.DecimalField(_("奖金系数"), max_digits=7, decimal_places=4, null=True, blank=True)
+    bonus_proration = models.DecimalField(_("折算比例"), max_digits=7, decimal_places=4, null=True, blank=True)
+    bonus_forfeited = models.BooleanField(_("取消奖金"), default=False)
+    bonus_amount = models.DecimalField(_("奖金"), null=True, blank=True, **MONEY)
+    bonus_reasons = models.JSONField(_("奖金说明"), default=list)
+    details = models.JSONField(_("计算依据"), default=dict)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    reopened = models.PositiveIntegerField(_("复议重评次数"), default=0)
+
+    scope_path_field = "scope_unit__path"
+    scope_roles = {"view": RESULT_VIEWERS, "manage": APPRAISAL_MANAGERS}
+
+    class Meta:
+        verbose_name = _("考核")
+        verbose_name_plural = _("考核")
+        ordering = ["rank", "id"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "person"], name="appraisal_once_per_cycle")]
+
+    @classmethod
+    def scope_extra(cls, actor, action: str) -> Q | None:
+        # The person sees their own appraisal (PIPL art. 24: an automated decision is explained).
+        return Q(person_id=actor.pk) if action == "view" else None
+
+    def __str__(self) -> str:
+        return f"{self.cycle} {self.person_id}"
+
+
+class ManualScore(models.Model):
+    """A score the appraiser gives a manual KPI (0..100) with a note; kept per appraisal and KPI."""
+
+    appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, related_name="manual_scores")
+    kpi_code = models.CharField(_("指标代码"), max_length=50)
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("评分人"), on_delete=models.PROTECT,
+                               related_name="+")
+    set_at = models.DateTimeField(_("评分时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("人工评分")
+        verbose_name_plural = _("人工评分")
+        constraints = [models.UniqueConstraint(fields=["appraisal", "kpi_code"], name="appraisal_manual_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_code} {self.score}"

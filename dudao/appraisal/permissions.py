@@ -7,6 +7,8 @@ from dudao.core.scoping import actor_covers, is_active_actor
 
 APPRAISAL_VIEWERS = frozenset({"admin", "executive", "ops_manager", "hr"})
 APPRAISAL_MANAGERS = frozenset({"admin", "ops_manager", "hr"})
+# Appraisal results (cycles, scores, bonuses) are also seen by finance, who pays them (DESIGN.md 1).
+RESULT_VIEWERS = APPRAISAL_VIEWERS | {"finance"}
 
 
 def can_view_appraisal_data(actor) -> bool:
@@ -26,3 +28,18 @@ def can_set_target_for(actor, scope_unit) -> bool:
     if scope_unit is None:
         return actor.scope_paths(APPRAISAL_MANAGERS) == "*"
     return scope_unit.organization_id == actor.organization_id and actor_covers(actor, APPRAISAL_MANAGERS, scope_unit.path)
+
+
+def can_view_results(actor) -> bool:
+    """May open the appraisal cycles (the navigation asks this); everyone may open their own."""
+    return is_active_actor(actor) and actor.has_role(*RESULT_VIEWERS)
+
+
+def can_run_cycles(actor) -> bool:
+    return is_active_actor(actor) and actor.has_role(*APPRAISAL_MANAGERS)
+
+
+def can_run_cycle_over(actor, scope_unit) -> bool:
+    """Starts, computes and scores a cycle whose scope lies in the actor's subtree."""
+    return (can_run_cycles(actor) and scope_unit.organization_id == actor.organization_id
+            and actor_covers(actor, APPRAISAL_MANAGERS, scope_unit.path))

@@ -61,3 +61,78 @@ class TargetOut(Schema):
     @staticmethod
     def resolve_subject(obj) -> dict:
         return subject_of(obj)
+
+
+# --- appraisal cycles ------------------------------------------------------------------------------
+class CycleIn(Schema):
+    role: str
+    period: str
+    scope_unit_id: int
+    kind: str = "regular"
+    person_ids: list[int] | None = None
+
+
+class CycleOut(Schema):
+    id: int
+    role: str
+    period: str
+    kind: str
+    scope_unit_id: int
+    status: str
+    due_on: str | None
+    approval_id: int | None
+    appraisal_ids: list[int]
+
+    @staticmethod
+    def resolve_due_on(obj) -> str | None:
+        return obj.due_on.isoformat() if obj.due_on else None
+
+    @staticmethod
+    def resolve_appraisal_ids(obj) -> list[int]:
+        return sorted(a.pk for a in obj.appraisals.all())
+
+
+class KpiLineOut(Schema):
+    code: str
+    name: str
+    weight: Decimal
+    source: str
+    value: Decimal | None
+    target: Decimal | None
+    score: Decimal | None
+    status: str
+    applied_weight: Decimal | None
+    explanation: str
+
+
+class BonusOut(Schema):
+    base: Decimal | None
+    factor: Decimal | None
+    prorated: bool
+    proration: Decimal | None
+    forfeited: bool
+    reasons: list[str]
+    amount: Decimal | None
+
+
+class AppraisalOut(Schema):
+    id: int
+    cycle_id: int
+    person_id: int
+    username: str
+    display_name: str
+    period: str
+    role: str
+    status: str
+    kpi_score: Decimal | None
+    adjustment: Decimal
+    score: Decimal | None
+    rank: int | None
+    kpis: list[KpiLineOut]
+    bonus: BonusOut
+
+
+class ManualScoreIn(Schema):
+    kpi_code: str
+    score: Decimal | str | None = None
+    note: str = ""

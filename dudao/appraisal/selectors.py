@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from dudao.core.errors import ApplicationError, ErrorCode
@@ -13,7 +13,7 @@ from dudao.org.choices import ORG_WIDE_ROLES
 from dudao.org.models import RoleAssignment, Unit
 from dudao.policies.registry import policy_for
 
-from .models import KpiDataCheck, KpiValue, Target
+from .models import Appraisal, AppraisalCycle, KpiDataCheck, KpiValue, Target
 
 
 def person_units(person_ids) -> dict[int, Unit]:
@@ -138,3 +138,46 @@ def cross_check(values: list[KpiValue]) -> None:
         for check in KpiDataCheck.objects.filter(organization_id=organization_id, key__in=list(keys)):
             for value in keys[check.key]:
                 value.finding_id = value.finding_id or check.finding_id
+
+
+# --- appraisal cycles ------------------------------------------------------------------------------
+def cycles(actor, *, period: str | None = None, role: str | None = None, status: str | None = None):
+    queryset = AppraisalCycle.objects.visible_to(actor).select_related("scope_unit").order_by("-period", "-id")
+    if period:
+        queryset = queryset.filter(period=period.strip().upper())
+    if role:
+        queryset = queryset.filter(role=role)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def appraisals(actor, *, cycle_id: int | None = None, person_id: int | None = None):
+    """Appraisals the actor may see (their scope, and their own), best first within a cycle."""
+    queryset = (Appraisal.objects.visible_to(actor).select_related("person", "cycle", "scope_unit")
+                .order_by("-cycle__period", "cycle_id", F("rank").asc(nulls_last=True), "person__username"))
+    if cycle_id is not None:
+        queryset = queryset.filter(cycle_id=cycle_id)
+    if person_id is not None:
+        queryset = queryset.filter(person_id=person_id)
+    return queryset
+
+
+def appraisal_out(appraisal) -> dict:
+    """The API shape of an appraisal, every figure with its explanation in the reader's language."""
+    from .explain import bonus_reason, kpi_explanation
+
+    return {
+        "id": appraisal.pk, "cycle_id": appraisal.cycle_id, "person_id": appraisal.person_id,
+        "username": appraisal.person.username, "display_name": appraisal.person.display_name,
+        "period": appraisal.cycle.period, "role": appraisal.cycle.role, "status": appraisal.status,
+        "kpi_score": appraisal.kpi_score, "adjustment": appraisal.adjustment, "score": appraisal.score,
+        "rank": appraisal.rank,
+        "kpis": [{**line, "explanation": kpi_explanation(line)} for line in appraisal.kpis],
+        "bonus": {
+            "base": appraisal.bonus_base, "factor": appraisal.bonus_factor,
+            "prorated": appraisal.bonus_proration is not None and appraisal.bonus_proration != 1,
+            "proration": appraisal.bonus_proration, "forfeited": appraisal.bonus_forfeited,
+            "reasons": [bonus_reason(r) for r in appraisal.bonus_reasons], "amount": appraisal.bonus_amount,
+        },
+    }

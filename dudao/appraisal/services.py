@@ -21,19 +21,31 @@ from dudao.core.errors import (
     ErrorCode,
     deny_permission,
     full_clean_or_refuse,
+    require_permission,
     validation_error,
 )
-from dudao.core.periods import normalise_period, parse_period
+from dudao.core.periods import add_months, month_start, normalise_period, parse_period
+from dudao.facts.figures import competition_ranks
 from dudao.findings.choices import FindingSource
 from dudao.findings.services import finding_create
-from dudao.org.models import Unit
-from dudao.policies.choices import ApprovalKind, Severity
+from dudao.org.choices import Role
+from dudao.org.models import Person, Unit
+from dudao.policies.choices import ApprovalKind, KpiSource, Period, SchemeKind, Severity
 from dudao.policies.registry import policy_for
 
-from . import selectors
-from .choices import TargetStatus
-from .models import Attendance, BonusBase, KpiDataCheck, KpiValue, Target
-from .permissions import can_set_target_for
+from . import scoring, selectors
+from .choices import AppraisalStatus, CycleStatus, TargetStatus
+from .models import (
+    Appraisal,
+    AppraisalCycle,
+    Attendance,
+    BonusBase,
+    KpiDataCheck,
+    KpiValue,
+    ManualScore,
+    Target,
+)
+from .permissions import can_run_cycle_over, can_set_target_for
 from .workflow import TARGET
 
 CHUNK = 2000
@@ -303,3 +315,161 @@ def target_revision_outcome(request, outcome: str) -> None:
         TARGET.apply(target, "approve", actor=actor, audit_fields=TARGET_AUDIT_FIELDS, at=at)
     else:
         TARGET.apply(target, "reject", actor=actor, audit_fields=TARGET_AUDIT_FIELDS, at=at)
+
+
+# --- appraisal cycles (DESIGN.md 2.11) ------------------------------------------------------------
+APPRAISAL_AUDIT_FIELDS = ["cycle", "person", "status", "kpi_score", "adjustment", "score", "rank", "bonus_base",
+                          "bonus_factor", "bonus_proration", "bonus_forfeited", "bonus_amount"]
+CYCLE_AUDIT_FIELDS = ["role", "period", "kind", "scope_unit", "status", "approval", "due_on"]
+COMPUTED_FIELDS = ["kpis", "kpi_score", "adjustment", "score", "bonus_base", "bonus_factor", "bonus_proration",
+                   "bonus_forfeited", "bonus_amount", "bonus_reasons", "details", "computed_at"]
+
+
+def results_due_on(period: str, due_day: int) -> dt.date:
+    """The policy day of the month after the period (results due by the 10th of the next month)."""
+    end = parse_period(period).end
+    return add_months(month_start(end), 1).replace(day=due_day)
+
+
+def _scheme_snapshot(scheme) -> dict:
+    return {"role": str(scheme.role), "period": str(scheme.period), "kind": str(scheme.kind),
+            "kpis": [{"code": k.code, "name": k.name, "weight": f"{k.weight.normalize():f}", "source": str(k.source),
+                      "scoring": str(k.scoring)} for k in scheme.kpis]}
+
+
+@transaction.atomic
+def cycle_create(*, actor, role: str, period: str, scope_unit: Unit, kind: str = SchemeKind.REGULAR,
+                 person_ids: list[int] | None = None, now: dt.datetime | None = None) -> AppraisalCycle:
+    """Open an appraisal cycle: one appraisal per person holding `role` in `scope_unit`'s subtree
+    (for a probation cycle, the `person_ids` named), scored at once with the scheme in force on the
+    period's first day. A person who left before the period started is not appraised."""
+    require_permission(can_run_cycle_over(actor, scope_unit))
+    now = now or timezone.now()
+    if role not in Role.values:
+        raise validation_error("role", _("未知的角色“%(role)s”") % {"role": role})
+    if kind not in SchemeKind.values:
+        raise validation_error("kind", _("未知的考核类型“%(kind)s”") % {"kind": kind})
+    period = normalise_period(period)
+    window = parse_period(period)
+    policy = policy_for(actor.organization_id, on=window.start)
+    scheme = policy.appraisal.scheme_for(role, scoring.period_kind(period), kind)
+    if scheme is None:
+        raise validation_error("role", _("制度中没有“%(role)s”按%(period)s考核的%(kind)s方案") % {
+            "role": Role(role).label, "period": Period(scoring.period_kind(period)).label,
+            "kind": SchemeKind(kind).label})
+    if AppraisalCycle.objects.filter(organization_id=actor.organization_id, role=role, period=period, kind=kind,
+                                     scope_unit=scope_unit).exists():
+        raise ApplicationError(ErrorCode.CONFLICT, _("该范围本期的考核已发起"),
+                               {"fields": {"period": [_("该范围本期的考核已发起")]}})
+    holders = scoring.role_paths(actor.organization_id, role, scope_unit)
+    people = {p.pk: p for p in Person.objects.filter(pk__in=list(holders), organization_id=actor.organization_id)
+              if (p.is_active and (p.left_on is None or p.left_on >= window.start))
+              or (p.left_on is not None and p.left_on >= window.start)}
+    if kind == SchemeKind.PROBATION:
+        if not person_ids:
+            raise validation_error("person_ids", _("试用期考核须选择被考核人"))
+        missing = [pid for pid in person_ids if pid not in people]
+        if missing:
+            raise validation_error("person_ids", _("以下人员不在范围内或不担任该角色：%(ids)s") % {
+                "ids": ", ".join(str(pid) for pid in missing)})
+        people = {pid: people[pid] for pid in person_ids}
+    if not people:
+        raise validation_error("scope_unit_id", _("范围内没有担任“%(role)s”的人员") % {"role": Role(role).label})
+    unit_paths = {path: None for paths in holders.values() for path in paths}
+    units = {u.path: u for u in Unit.objects.filter(organization_id=actor.organization_id, path__in=list(unit_paths))}
+    cycle = AppraisalCycle(
+        organization_id=actor.organization_id, role=role, period=period, kind=kind, scope_unit=scope_unit,
+        scheme=_scheme_snapshot(scheme), status=CycleStatus.OPEN,
+        due_on=results_due_on(period, policy.appraisal.results_due_day), created_by=actor, created_at=now,
+    )
+    full_clean_or_refuse(cycle)
+    cycle.save()
+    record_event(actor=actor, action="appraisal_cycle.create", obj=cycle, at=now,
+                 after=snapshot(cycle, CYCLE_AUDIT_FIELDS))
+    appraisals = [
+        Appraisal(organization_id=actor.organization_id, cycle=cycle, person=person,
+                  scope_unit=units[holders[person.pk][0]], status=AppraisalStatus.OPEN)
+        for person in sorted(people.values(), key=lambda p: p.username)
+    ]
+    created = Appraisal.objects.bulk_create(appraisals)
+    record_events(actor=actor, action="appraisal.create", objects=created, at=now,
+                  after=[snapshot(a, APPRAISAL_AUDIT_FIELDS) for a in created])
+    cycle_compute(actor=actor, cycle=cycle, now=now)
+    return cycle
+
+
+@transaction.atomic
+def cycle_compute(*, actor, cycle: AppraisalCycle, appraisal_ids: list[int] | None = None,
+                  now: dt.datetime | None = None) -> list[Appraisal]:
+    """(Re)score the cycle's open appraisals (or those of `appraisal_ids`) from today's figures, then
+    rank the whole cycle. A fixed number of queries whatever the number of people; every change
+    is audited with its before and after."""
+    require_permission(can_run_cycle_over(actor, cycle.scope_unit))
+    now = now or timezone.now()
+    window = parse_period(cycle.period)
+    policy = policy_for(cycle.organization_id, on=window.start)
+    everyone = list(Appraisal.objects.filter(cycle=cycle).select_related("person").select_for_update(of=("self",)))
+    wanted = [a for a in everyone if a.status == AppraisalStatus.OPEN
+              and (appraisal_ids is None or a.pk in set(appraisal_ids))]
+    if not wanted:
+        return []
+    for appraisal in wanted:
+        appraisal.cycle = cycle
+    facts = scoring.gather(cycle, wanted, today=timezone.localdate(now), policy=policy)
+    before = [snapshot(a, APPRAISAL_AUDIT_FIELDS) for a in wanted]
+    for appraisal in wanted:
+        scoring.score_appraisal(facts, appraisal, policy, window)
+        appraisal.computed_at = now
+    ranks = competition_ranks({a.pk: a.score for a in everyone})
+    for appraisal in everyone:
+        appraisal.rank = ranks.get(appraisal.pk)
+    Appraisal.objects.bulk_update(wanted, COMPUTED_FIELDS, batch_size=CHUNK)
+    Appraisal.objects.bulk_update(everyone, ["rank"], batch_size=CHUNK)
+    record_events(actor=actor, action="appraisal.compute", objects=wanted, at=now, before=before,
+                  after=[snapshot(a, APPRAISAL_AUDIT_FIELDS) for a in wanted])
+    cycle.computed_at = now
+    cycle.save(update_fields=["computed_at"])
+    return wanted
+
+
+@transaction.atomic
+def manual_scores_set(*, actor, appraisal: Appraisal, scores: list[dict], now: dt.datetime | None = None) -> Appraisal:
+    """Score the appraisal's manual KPIs (`[{kpi_code, score, note}]`, 0..100, one decimal) and
+    recompute it. Only manual KPIs of the cycle's scheme, only while the appraisal is open."""
+    cycle = appraisal.cycle
+    require_permission(can_run_cycle_over(actor, cycle.scope_unit))
+    if appraisal.person_id == actor.pk:
+        deny_permission()
+    now = now or timezone.now()
+    if appraisal.status != AppraisalStatus.OPEN:
+        raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("考核当前状态为“%(status)s”，不能评分") % {
+            "status": appraisal.get_status_display()})
+    manual = {k["code"]: k for k in cycle.scheme.get("kpis", []) if k["source"] == KpiSource.MANUAL}
+    if not isinstance(scores, list) or not scores:
+        raise validation_error("scores", _("请至少填写一项评分"))
+    cleaned = {}
+    for index, entry in enumerate(scores):
+        code = str((entry or {}).get("kpi_code") or "")
+        if code not in manual:
+            raise validation_error(f"{index}.kpi_code", _("“%(code)s”不是本考核的人工评分指标") % {"code": code})
+        value = parse_number(entry.get("score"), f"{index}.score", places=1)
+        if value < 0 or value > 100:
+            raise validation_error(f"{index}.score", _("得分必须在 0 到 100 之间"))
+        note = str(entry.get("note") or "").strip()
+        if len(note) > 500:
+            raise validation_error(f"{index}.note", _("说明最多 500 字"))
+        cleaned[code] = (value, note)
+    existing = {m.kpi_code: m for m in ManualScore.objects.select_for_update().filter(appraisal=appraisal)}
+    for code, (value, note) in cleaned.items():
+        current = existing.get(code)
+        before = {"score": f"{current.score}", "note": current.note} if current else None
+        if current is None:
+            current = ManualScore(appraisal=appraisal, kpi_code=code, score=value, note=note, set_by=actor, set_at=now)
+        else:
+            current.score, current.note, current.set_by, current.set_at = value, note, actor, now
+        current.save()
+        record_event(actor=actor, action="appraisal.manual_score", obj=appraisal, at=now, before=before,
+                     after={"kpi_code": code, "score": f"{value}", "note": note})
+    cycle_compute(actor=actor, cycle=cycle, appraisal_ids=[appraisal.pk], now=now)
+    appraisal.refresh_from_db()
+    return appraisal

@@ -67,7 +67,7 @@ def four_eyes(unit, on) -> bool:
 
 
 def roles_for(*, organization_id: int, kind: str, amount: Decimal | None, on) -> tuple[str, ...]:
-    return tuple(policy_for(organization_id, on=on).approvals.roles_for(kind, amount))
+    return tuple(policy_for(organization_id, on=on).approval_roles(kind, amount))
 
 
 def _decidable(holders: RoleHolders, unit, roles: Sequence[str], excluded: frozenset[int]) -> bool:
@@ -91,11 +91,14 @@ def _decidable(holders: RoleHolders, unit, roles: Sequence[str], excluded: froze
     return False
 
 
-def route(*, kind: str, amount: Decimal | None, unit, requester, on) -> list[RoutedStep]:
+def route(*, kind: str, amount: Decimal | None, unit, requester, on,
+          roles: Sequence[str] | None = None) -> list[RoutedStep]:
     """The steps of a new request, each with its approvers; refused when a step has nobody to decide
-    it, or, under four eyes, when the steps cannot be decided one by one by different people."""
+    it, or, under four eyes, when the steps cannot be decided one by one by different people.
+    `roles` replaces the policy's steps when the asking app has already applied its own rule to
+    them (an appraisal result submitted by the flow's first role starts at the second)."""
     policy = policy_for(_organization(unit), on=on)
-    roles = tuple(policy.approvals.roles_for(kind, amount))
+    roles = tuple(roles) if roles is not None else tuple(policy.approval_roles(kind, amount))
     holders = RoleHolders(unit.organization_id, roles)
     steps = []
     for position, role in enumerate(roles, start=1):

@@ -92,6 +92,7 @@ def approval_request_create(
     detail: dict | None = None,
     subject=None,
     attachments: Sequence = (),
+    roles: Sequence[str] | None = None,
     now: dt.datetime | None = None,
 ) -> ApprovalRequest:
     """Ask for approval on behalf of `unit`; the policy's route for `kind` and `amount` gives the steps.
@@ -99,6 +100,7 @@ def approval_request_create(
     Refused (nothing saved) when a step's role has nobody other than the requester to decide it.
     `subject` is the object another app asks approval for (a plan); its outcome handler hears the
     final decision. `attachments` (uploaded by the actor) are bound to the request and its unit.
+    `roles` (from the subject's app, never from a person's input) replaces the policy's steps.
     """
     require_permission(can_request_approval(actor, unit))
     if kind not in ApprovalKind.values:
@@ -118,7 +120,8 @@ def approval_request_create(
     if subject is not None and (subject.pk is None or getattr(subject, "organization_id", None) != actor.organization_id):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
     now = now or timezone.now()
-    steps = routing.route(kind=kind, amount=value, unit=unit, requester=actor, on=timezone.localdate(now))
+    steps = routing.route(kind=kind, amount=value, unit=unit, requester=actor, on=timezone.localdate(now),
+                          roles=roles)
 
     request = ApprovalRequest(
         organization_id=actor.organization_id, kind=kind, title=title, amount=value, unit=unit, detail=detail,

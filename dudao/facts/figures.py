@@ -34,6 +34,9 @@ plan completion (`plan_completion`, `coverage_figures`, `visits_by_unit`)
 coverage (`coverage_figures`)
     Active sites (store, branch, plant) in scope, and of them the sites with at least one
     inspection that counts; unit_rate = inspected / sites in percent.
+weighted score (`weighted_score`)
+    Σ weight × value / Σ weight over the parts that have data; a part with no data is left out and
+    the other weights are rescaled, never counted as 0 (the monthly evaluation, the appraisal).
 most failed items (`most_failed_items`)
     The checklist items (one lineage and code across template versions) failed in the inspections
     that count at the most units, then by the most failed answers.
@@ -94,6 +97,18 @@ def mean(total, count: int) -> Decimal | None:
 def average(total, count: int) -> Decimal | None:
     """`total / count` to one decimal, None when there is nothing to average."""
     return round1(mean(total, count))
+
+
+def weighted_score(parts) -> tuple[Decimal | None, Decimal]:
+    """The weighted score of parts that may have no data (monthly evaluation, appraisal):
+    Σ weight × value / Σ weight over the parts whose value is not None, one decimal half up, so the
+    weights of the parts without data are shared out among the others. `parts` is (value, weight)
+    pairs; returns (score, weight with data); the score is None when no part has data."""
+    present = [(Decimal(str(value)), Decimal(str(weight))) for value, weight in parts if value is not None]
+    weights = sum((weight for _, weight in present), Decimal(0))
+    if not present or not weights:
+        return None, Decimal(0)
+    return round1(sum((value * weight for value, weight in present), Decimal(0)) / weights), weights
 
 
 def competition_ranks(scores: dict) -> dict:
@@ -291,6 +306,17 @@ def visits_by_unit(scope: Scope, period: Period) -> dict[int, dict]:
     return {
         row["unit_id"]: {"visits_planned": row["planned"], "visits_done": row["done"],
                          "visit_rate": percent(row["done"], row["planned"])}
+        for row in rows
+    }
+
+
+def visits_by_supervisor(scope: Scope, period: Period) -> dict[int, dict]:
+    """`plan_completion` per assigned supervisor (one grouped query): a supervisor's own planned
+    visits and how many are done, the appraisal's coverage KPI."""
+    rows = planned_visits(scope, period).values("supervisor_id").annotate(**visit_counts()).order_by()
+    return {
+        row["supervisor_id"]: {"visits_planned": row["planned"], "visits_done": row["done"],
+                               "visit_rate": percent(row["done"], row["planned"])}
         for row in rows
     }
 

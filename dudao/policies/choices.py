@@ -45,6 +45,8 @@ class ApprovalKind(models.TextChoices):
     TARGET_REVISION = "target_revision", _("指标修正")
     RECTIFICATION_EXTENSION = "rectification_extension", _("整改延期")
     RECRUITMENT_PLAN = "recruitment_plan", _("招募计划")
+    APPRAISAL_RESULT = "appraisal_result", _("考核结果")
+    APPEAL = "appeal", _("复议申请")
 
 
 class EvaluationComponent(models.TextChoices):
@@ -64,6 +66,23 @@ class KpiSource(models.TextChoices):
     CLOSURE_RATE = "closure_rate", _("整改关闭率")
     TRAINING_ATTENDANCE = "training_attendance", _("培训出勤率")
     MANUAL = "manual", _("人工评分")
+    # The mean of the person's appraisals of shorter periods inside this one (a quarter's months):
+    # quarterly appraisals and the annual summary.
+    APPRAISAL_AVERAGE = "appraisal_average", _("期内考核平均分")
+
+
+class KpiScoring(models.TextChoices):
+    """How a KPI's value becomes its 0..100 score."""
+
+    DIRECT = "direct", _("数值即得分")
+    TARGET = "target", _("目标完成率")
+
+
+class SchemeKind(models.TextChoices):
+    """A regular appraisal of everyone holding the role, or the probation appraisal of new hires."""
+
+    REGULAR = "regular", _("常规考核")
+    PROBATION = "probation", _("试用期考核")
 
 
 class CardColour(models.TextChoices):

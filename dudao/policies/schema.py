@@ -25,8 +25,10 @@ from .choices import (
     BulletinPeriod,
     CardColour,
     EvaluationComponent,
+    KpiScoring,
     KpiSource,
     Period,
+    SchemeKind,
     Severity,
     WebhookKind,
 )
@@ -265,6 +267,8 @@ class ApprovalRoutes(PolicyModel):
     target_revision: RouteList
     rectification_extension: RouteList
     recruitment_plan: RouteList
+    # A person's appeal (复议) against an appraisal result (or, later, a penalty).
+    appeal: RouteList
 
 
 class ApprovalsPolicy(PolicyModel):
@@ -294,6 +298,15 @@ class Kpi(PolicyModel):
     name: Label
     weight: Annotated[Decimal, Field(gt=0, le=100)]
     source: KpiSource
+    # direct: the value is the score (a satisfaction of 92 scores 92); target: 100 × value / the
+    # subject's target for the period, capped at 100 (sales against target).
+    scoring: KpiScoring
+
+    @model_validator(mode="after")
+    def _target_needs_a_figure(self) -> Kpi:
+        if self.scoring == KpiScoring.TARGET and self.source not in (KpiSource.IMPORTED, KpiSource.MANUAL):
+            raise rule_error(_("只有外部导入或人工评分的指标才能按目标完成率计分"), at="scoring")
+        return self
 
 
 def _appraisal_period(period: Period) -> Period:
@@ -305,6 +318,7 @@ def _appraisal_period(period: Period) -> Period:
 class AppraisalScheme(PolicyModel):
     role: Role
     period: Annotated[Period, AfterValidator(_appraisal_period)]
+    kind: SchemeKind
     kpis: Annotated[tuple[Kpi, ...], Field(min_length=1), AfterValidator(_distinct_codes)]
 
     @model_validator(mode="after")
@@ -318,9 +332,9 @@ class AppraisalScheme(PolicyModel):
 def _schemes_distinct(schemes: tuple[AppraisalScheme, ...]) -> tuple[AppraisalScheme, ...]:
     seen = set()
     for index, scheme in enumerate(schemes):
-        if (scheme.role, scheme.period) in seen:
-            raise rule_error(_("同一角色同一周期只能有一个方案"), at=f"{index}.role")
-        seen.add((scheme.role, scheme.period))
+        if (scheme.role, scheme.period, scheme.kind) in seen:
+            raise rule_error(_("同一角色同一周期同一类型只能有一个方案"), at=f"{index}.role")
+        seen.add((scheme.role, scheme.period, scheme.kind))
     return schemes
 
 
@@ -342,7 +356,17 @@ def _bands_ascending(bands: tuple[BonusBand, ...]) -> tuple[BonusBand, ...]:
     return bands
 
 
+class RectificationPoints(PolicyModel):
+    """Points added to an appraisal for each finding of the person's units closed on time in the
+    period, and deducted for each one overdue, within ± `cap` (0 and 0 switch it off)."""
+
+    closed_on_time: Annotated[Decimal, Field(ge=0, le=10)]
+    overdue: Annotated[Decimal, Field(ge=0, le=10)]
+    cap: Mark
+
+
 class AppraisalPolicy(PolicyModel):
+    rectification_points: RectificationPoints
     schemes: Annotated[tuple[AppraisalScheme, ...], AfterValidator(_schemes_distinct)]
     bonus_bands: Annotated[tuple[BonusBand, ...], Field(min_length=1), AfterValidator(_bands_ascending)]
     leaving_forfeits_bonus: bool
@@ -368,9 +392,11 @@ class AppraisalPolicy(PolicyModel):
                 band = candidate
         return band.factor * score / 100 if band.scale_by_score else band.factor
 
-    def scheme_for(self, role: str, period: str | None = None) -> AppraisalScheme | None:
+    def scheme_for(self, role: str, period: str | None = None,
+                   kind: str = SchemeKind.REGULAR) -> AppraisalScheme | None:
         return next(
-            (s for s in self.schemes if s.role == role and (period is None or s.period == period)), None
+            (s for s in self.schemes
+             if s.role == role and s.kind == kind and (period is None or s.period == period)), None
         )
 
 
@@ -445,6 +471,13 @@ class Policy(PolicyModel):
     training: TrainingPolicy
     data_import: DataImportPolicy
     notifications: NotificationsPolicy
+
+    def approval_roles(self, kind: str, amount: Decimal | int | None = None) -> tuple[Role, ...]:
+        """The approval steps of a request of `kind`: appraisal results follow the appraisal
+        area's result flow, every other kind its route in `approvals.routes`."""
+        if kind == ApprovalKind.APPRAISAL_RESULT:
+            return self.appraisal.result_flow
+        return self.approvals.roles_for(kind, amount)
 
     @model_validator(mode="after")
     def _report_route_matches_approvers(self) -> Policy:

@@ -54,7 +54,11 @@ def test_every_pack_has_the_common_defaults(name):
         (Decimal(300), (Role.DEPARTMENT_HEAD, Role.OPS_MANAGER)),
         (None, (Role.DEPARTMENT_HEAD, Role.OPS_MANAGER, Role.EXECUTIVE)),
     ]
-    assert set(type(policy.approvals.routes).model_fields) == set(ApprovalKind.values)
+    # Appraisal results follow the appraisal area's result flow; every other kind has its route.
+    assert set(type(policy.approvals.routes).model_fields) == set(ApprovalKind.values) - {"appraisal_result"}
+    assert policy.approval_roles("appraisal_result") == policy.appraisal.result_flow == (
+        Role.OPS_MANAGER, Role.EXECUTIVE, Role.HR, Role.FINANCE)
+    assert policy.approval_roles("appeal") == (Role.OPS_MANAGER, Role.HR)
     # One person decides at most one step of a request, and extensions go to the unit's supervisor.
     assert policy.approvals.four_eyes is True
     assert policy.approvals.roles_for("rectification_extension") == (Role.SUPERVISOR,)
