@@ -94,7 +94,7 @@ def cycle_detail(request, cycle_id: int):
 def cycle_compute(request, cycle_id: int):
     """Rescore every open appraisal of the cycle from today's figures."""
     actor = actor_of(request)
-    cycle = get_for_actor(AppraisalCycle, actor, cycle_id)
+    cycle = get_for_actor(AppraisalCycle, actor, cycle_id, action="manage")
     services.cycle_compute(actor=actor, cycle=cycle)
     return get_for_actor(AppraisalCycle.objects.prefetch_related("appraisals"), actor, cycle_id)
 
@@ -107,9 +107,9 @@ def appraisal_list(request, cycle_id: int | None = None, person_id: int | None =
             for a in selectors.appraisals(actor_of(request), cycle_id=cycle_id, person_id=person_id)]
 
 
-def _appraisal(request, appraisal_id: int) -> Appraisal:
+def _appraisal(request, appraisal_id: int, action: str = "view") -> Appraisal:
     return get_for_actor(Appraisal.objects.select_related("person", "cycle", "cycle__scope_unit"),
-                         actor_of(request), appraisal_id)
+                         actor_of(request), appraisal_id, action=action)
 
 
 @appraisals_router.get("/{appraisal_id}", response=AppraisalOut)
@@ -120,7 +120,7 @@ def appraisal_detail(request, appraisal_id: int):
 @appraisals_router.put("/{appraisal_id}/scores", response=AppraisalOut)
 def appraisal_scores(request, appraisal_id: int, payload: list[ManualScoreIn]):
     """Score the manual KPIs `[{kpi_code, score, note}]`; the appraisal is recomputed."""
-    appraisal = _appraisal(request, appraisal_id)
+    appraisal = _appraisal(request, appraisal_id, "manage")
     services.manual_scores_set(actor=actor_of(request), appraisal=appraisal,
                                scores=[entry.dict() for entry in payload])
     return selectors.appraisal_out(_appraisal(request, appraisal_id))
@@ -128,7 +128,7 @@ def appraisal_scores(request, appraisal_id: int, payload: list[ManualScoreIn]):
 
 @appraisals_router.post("/{appraisal_id}/compute", response=AppraisalOut)
 def appraisal_compute(request, appraisal_id: int):
-    appraisal = _appraisal(request, appraisal_id)
+    appraisal = _appraisal(request, appraisal_id, "manage")
     services.cycle_compute(actor=actor_of(request), cycle=appraisal.cycle, appraisal_ids=[appraisal.pk])
     return selectors.appraisal_out(_appraisal(request, appraisal_id))
 
