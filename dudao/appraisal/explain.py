@@ -23,6 +23,11 @@ def _n(value) -> str:
     return f"{number:,.{places}f}"
 
 
+def score(value) -> str:
+    """A score always with its one decimal (86.0, not 86)."""
+    return "—" if value is None else f"{Decimal(str(value)):.1f}"
+
+
 def money(value) -> str:
     """Money the way a Chinese finance office writes it: ¥12,345.00."""
     if value is None:
@@ -42,7 +47,7 @@ def kpi_explanation(line: dict) -> str:
     facts = line.get("facts") or {}
     source, status = line["source"], line["status"]
     words = {"name": line["name"], "source": _source_label(source), "weight": _n(line["weight"]),
-             "value": _n(line.get("value")), "target": _n(line.get("target")), "score": _n(line.get("score")),
+             "value": _n(line.get("value")), "target": _n(line.get("target")), "score": score(line.get("score")),
              "applied": _n(line.get("applied_weight"))}
     if status == "not_scored":
         return _("人工评分指标，考核人尚未评分；未评分前不计入，其余指标按权重折算。")
@@ -76,8 +81,12 @@ def kpi_explanation(line: dict) -> str:
         detail = _("期内各%(kind)s考核得分 %(periods)s，平均 %(value)s") % {
             "kind": str(Period(facts.get("kind", "month")).label), "periods": periods, "value": words["value"]}
     else:
-        of = (_("本人") if facts.get("of") == "person"
-              else _("负责的 %(n)s 个机构合计") % {"n": facts.get("units", 0)})
+        if facts.get("of") == "person":
+            of = _("本人")
+        elif line["scoring"] == "target":
+            of = _("负责的 %(n)s 个机构合计") % {"n": facts.get("units", 0)}
+        else:
+            of = _("负责的 %(n)s 个机构平均") % {"n": facts.get("units", 0)}
         sources = facts.get("sources") or []
         origin = "、".join(s for s, _v in sources)
         detail = _("%(of)s数值 %(value)s") % {"of": of, "value": words["value"]}
@@ -121,7 +130,7 @@ def bonus_reason(reason: dict) -> str:
         else:
             rule = _("系数为 %(factor)s") % {"factor": _n(reason["factor"])}
         return _("得分 %(score)s 落在“%(band)s”档，%(rule)s，即 %(result)s。") % {
-            "score": _n(reason["score"]), "band": band, "rule": rule, "result": _n(reason["result"])}
+            "score": score(reason["score"]), "band": band, "rule": rule, "result": _n(reason["result"])}
     if code == "proration":
         return _("%(months)s 事假超过 %(allowed)s 天，按出勤折算：出勤 %(worked)s 天 ÷（出勤 %(worked)s 天 + 事假 "
                  "%(leave)s 天）= %(result)s。") % {
@@ -146,10 +155,10 @@ def bonus_reason(reason: dict) -> str:
 def summary_line(appraisal: Appraisal) -> str:
     if appraisal.score is None:
         return _("本期没有任何指标数据，无法计算得分。")
-    text = _("指标得分 %(kpi)s") % {"kpi": _n(appraisal.kpi_score)}
+    text = _("指标得分 %(kpi)s") % {"kpi": score(appraisal.kpi_score)}
     if appraisal.adjustment:
         text += _("，整改加减分 %(adj)s") % {"adj": ("+" if appraisal.adjustment > 0 else "") + _n(appraisal.adjustment)}
-    return text + _("，考核得分 %(score)s（保留一位小数，四舍五入）。") % {"score": _n(appraisal.score)}
+    return text + _("，考核得分 %(score)s（保留一位小数，四舍五入）。") % {"score": score(appraisal.score)}
 
 
 def explanation_lines(appraisal: Appraisal) -> list[str]:
