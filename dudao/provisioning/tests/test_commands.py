@@ -90,6 +90,20 @@ def test_demo_has_a_month_of_supervision_to_read(db):
     months = sorted(set(UnitEvaluation.objects.filter(unit__organization=organization).values_list("month", flat=True)))
     assert len(months) == 2
     assert UnitEvaluation.objects.filter(month=months[0], key_target=True).exists()
+    # A month of appraisals from imported figures: a leaver forfeits, leave beyond the policy prorates.
+    from dudao.appraisal.models import Appraisal, AppraisalCycle
+    from dudao.imports.models import ImportRun
+
+    assert ImportRun.objects.filter(organization=organization, status="applied").count() >= 5
+    cycles = AppraisalCycle.objects.filter(organization=organization)
+    assert sorted(cycles.values_list("role", flat=True)) == ["supervisor", "unit_manager", "unit_manager"]
+    month = cycles.get(role="supervisor").period
+    appraisals = Appraisal.objects.filter(cycle__period=month)
+    assert appraisals.count() == 4 + 12 and not appraisals.filter(score__isnull=True).exists()
+    leaver = appraisals.get(person__username="supervisor4")
+    assert leaver.bonus_forfeited and leaver.bonus_amount == 0
+    assert appraisals.filter(bonus_proration__lt=1).count() == 2
+    assert appraisals.filter(bonus_factor__lt=1, bonus_factor__gt=0).exists()
 
 
 def test_demo_banner_ends_with_the_address_it_was_given(db, capsys):
