@@ -30,9 +30,14 @@ AREA_LABELS = {
     "bulletin": _("通报"),
     "evaluation": _("考评"),
     "appraisal": _("考核"),
+    "warning": _("预警"),
 }
 
-URGENT_WORDS = ("overdue", "escalat", "reject")
+# Kinds that are mailed at once even to people who chose the daily digest: an early warning of a
+# major risk cannot wait until tomorrow morning (DESIGN.md 2.13).
+IMMEDIATE_KINDS = frozenset({"warning.critical"})
+
+URGENT_WORDS = ("overdue", "escalat", "reject", "warning")
 GOOD_WORDS = ("accept", "approved", "closed", "done")
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from dudao.policies.choices import WebhookKind
 from dudao.policies.registry import policy_for
 
+from .choices import IMMEDIATE_KINDS
 from .models import DeliveryPreference, Notification
 
 logger = logging.getLogger(__name__)
@@ -79,10 +80,14 @@ def _one_line(text: str) -> str:
 
 
 # --- single mails -----------------------------------------------------------------------------
-def wants_single_mail(person, preference: DeliveryPreference | None) -> bool:
+def wants_single_mail(person, preference: DeliveryPreference | None, kind: str = "") -> bool:
+    """Whether a notification is mailed on its own: the person has an address and mail on, and
+    chose single mails, or the kind cannot wait for the digest (an early warning)."""
     if not (person.is_active and person.email):
         return False
-    return preference is None or (preference.email_enabled and not preference.daily_digest)
+    if preference is None:
+        return True
+    return preference.email_enabled and (not preference.daily_digest or kind in IMMEDIATE_KINDS)
 
 
 def _single_mail(notification: Notification) -> EmailMessage:
@@ -105,7 +110,7 @@ def _send_single_mails(notifications: list[Notification], policies: dict) -> int
     todo = [
         n for n in notifications
         if n.emailed_at is None and n.digested_at is None and policies[n.organization_id].email_enabled
-        and wants_single_mail(n.recipient, preferences.get(n.recipient_id))
+        and wants_single_mail(n.recipient, preferences.get(n.recipient_id), n.kind)
     ]
     if not todo:
         return 0

@@ -23,7 +23,7 @@ from dudao.policies.registry import policy_for
 from ..choices import MANUAL_SOURCES, FindingEventKind, FindingSource, FindingStatus
 from ..models import Finding, FindingEvent
 from ..permissions import can_create_finding
-from . import records
+from . import early_warning, records
 from .people import check_member, unit_manager_of
 
 
@@ -108,6 +108,7 @@ def findings_create_for_inspection(*, actor, inspection, failed_answers: list, n
             # Per batch: a correction that fails another item later is a new batch, told again.
             dedupe_key=f"inspection:{inspection.pk}:findings:{findings[0].pk}",
         )
+    early_warning.warn_inspection_findings(inspection=inspection, findings=findings, at=now)
     return findings
 
 
@@ -166,5 +167,6 @@ def finding_create(
     records.tell([responsible], actor=actor, finding=finding, kind="finding.assigned", at=now,
                  title=_("%(unit)s 有新问题待整改:%(title)s") % {"unit": unit.name, "title": finding.title},
                  body=_("整改期限 %(due)s") % {"due": due.isoformat()}, dedupe_key=f"finding:{finding.pk}:assigned")
+    early_warning.warn_finding(finding=finding, at=now)
     return finding
 
