@@ -24,6 +24,7 @@ def _mount() -> None:
     from dudao.approvals.api import router as approvals_router
     from dudao.checklists.api import router as templates_router
     from dudao.core.attachments_api import router as attachments_router
+    from dudao.discipline.api import people_discipline_router, violations_router
     from dudao.findings.api import router as findings_router
     from dudao.imports.api import router as imports_router
     from dudao.inspections.api import router as inspections_router
@@ -54,6 +55,8 @@ def _mount() -> None:
     api.add_router("/kpi-values", kpi_values_router)
     api.add_router("/targets", targets_router)
     api.add_router("/appraisals", appraisals_router)
+    api.add_router("/violations", violations_router)
+    api.add_router("/people", people_discipline_router)
 
 
 _mount()

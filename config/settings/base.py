@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dudao.reporting",
     "dudao.analytics",
     "dudao.appraisal",
+    "dudao.discipline",
     "dudao.provisioning",
     "dudao.workbench",
     "dudao.help",

@@ -147,8 +147,9 @@ def bonus_reason(reason: dict) -> str:
                 "proration": _n(reason["proration"]), "amount": money(reason["amount"])}
         return _("奖金 = 基数 %(base)s × 系数 %(factor)s = %(amount)s。") % {
             "base": money(reason["base"]), "factor": _n(reason["factor"]), "amount": money(reason["amount"])}
-    if reason.get("text"):
-        return str(reason["text"])  # a registered forfeit rule's own sentence
+    if code == "discipline":  # the discipline app's year-end rule (scoring.register_forfeit_rule)
+        return _("%(year)s 年违纪累计旷工 %(absences)s 次（含迟到早退折算 %(from_lates)s 次）、受处罚 %(penalties)s 次，"
+                 "达到制度规定，取消年终奖。") % reason
     return str(code)
 
 

@@ -416,8 +416,18 @@ def bonus(facts: CycleFacts, appraisal: Appraisal, score: Decimal | None, policy
     reasons: list[dict] = []
     result = {"base": base, "factor": None, "proration": None, "forfeited": False, "amount": None,
               "reasons": reasons}
+    # Forfeits first: whoever left, or whom a registered rule names, gets nothing whatever the score.
+    person = appraisal.person
+    if rules.leaving_forfeits_bonus and person.left_on is not None and person.left_on <= window.end:
+        result["forfeited"] = True
+        reasons.append({"code": "left", "on": person.left_on.isoformat()})
+    for reason in facts.forfeits.get(appraisal.person_id, []):
+        result["forfeited"] = True
+        reasons.append(reason)
     if score is None:
         reasons.append({"code": "no_score"})
+        if result["forfeited"]:
+            result["amount"] = Decimal("0.00")
         return result
     factor = Decimal(rules.bonus_factor(score))
     band = rules.bonus_bands[0]
@@ -426,9 +436,9 @@ def bonus(facts: CycleFacts, appraisal: Appraisal, score: Decimal | None, policy
             band = candidate
     upper = next((b.min_score for b in rules.bonus_bands if b.min_score > band.min_score), None)
     result["factor"] = factor.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
-    reasons.append({"code": "band", "score": _text(score), "from": _text(band.min_score),
-                    "to": _text(upper), "factor": _text(band.factor), "scaled": band.scale_by_score,
-                    "result": _text(result["factor"])})
+    reasons.insert(0, {"code": "band", "score": _text(score), "from": _text(band.min_score),
+                       "to": _text(upper), "factor": _text(band.factor), "scaled": band.scale_by_score,
+                       "result": _text(result["factor"])})
     records = facts.attendance.get(appraisal.person_id, [])
     allowed = Decimal(rules.personal_leave_days_before_proration)
     over = [r for r in records if r.personal_leave_days > allowed]
@@ -438,21 +448,14 @@ def bonus(facts: CycleFacts, appraisal: Appraisal, score: Decimal | None, policy
         leave = sum((r.personal_leave_days for r in records), Decimal(0))
         if worked + leave > 0:
             proration = (worked / (worked + leave)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
-        reasons.append({"code": "proration", "months": [f"{r.month:%Y-%m}" for r in over], "allowed": _text(allowed),
-                        "worked": _text(worked), "leave": _text(leave), "result": _text(proration)})
+        reasons.insert(1, {"code": "proration", "months": [f"{r.month:%Y-%m}" for r in over], "allowed": _text(allowed),
+                           "worked": _text(worked), "leave": _text(leave), "result": _text(proration)})
     result["proration"] = proration
-    person = appraisal.person
-    if rules.leaving_forfeits_bonus and person.left_on is not None and person.left_on <= window.end:
-        result["forfeited"] = True
-        reasons.append({"code": "left", "on": person.left_on.isoformat()})
-    for reason in facts.forfeits.get(appraisal.person_id, []):
-        result["forfeited"] = True
-        reasons.append(reason)
-    if base is None:
-        reasons.append({"code": "no_base"})
-        return result
     if result["forfeited"]:
         result["amount"] = Decimal("0.00")
+        return result
+    if base is None:
+        reasons.append({"code": "no_base"})
         return result
     result["amount"] = (base * factor * proration).quantize(CENT, rounding=ROUND_HALF_UP)
     reasons.append({"code": "amount", "base": _text(base), "factor": _text(result["factor"]),
