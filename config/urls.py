@@ -26,6 +26,7 @@ urlpatterns = [
     path("analytics/", include("dudao.analytics.urls")),
     path("imports/", include("dudao.imports.urls")),
     path("appraisal/", include("dudao.appraisal.urls")),
+    path("discipline/", include("dudao.discipline.urls")),
     path("help/", include("dudao.help.urls")),
 ]
 

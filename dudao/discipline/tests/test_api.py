@@ -11,7 +11,8 @@ from dudao.core.testing.matrix import API_PREFIX, ApiListMatrix, ApiObjectMatrix
 from dudao.discipline import services
 from dudao.discipline.models import Violation
 
-WHEN = timezone.make_aware(dt.datetime(2025, 3, 2, 9, 5))
+WHEN = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
+YEAR = timezone.localtime(WHEN).year
 
 
 def violation(world, *, unit="store1", handler="unit_manager", party="staff", witness="supervisor"):
@@ -131,7 +132,7 @@ class TestPersonDiscipline(ApiObjectMatrix):
         return world.people["b_unit_manager"]
 
     def path(self, world, target):
-        return f"/people/{target.pk}/discipline?year=2025"
+        return f"/people/{target.pk}/discipline?year={YEAR}"
 
     def check_success(self, world, target, response):
         body = response.json()
