@@ -27,6 +27,7 @@ urlpatterns = [
     path("imports/", include("dudao.imports.urls")),
     path("appraisal/", include("dudao.appraisal.urls")),
     path("discipline/", include("dudao.discipline.urls")),
+    path("work-plans/", include("dudao.workplans.urls")),
     path("help/", include("dudao.help.urls")),
 ]
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dudao.analytics",
     "dudao.appraisal",
     "dudao.discipline",
+    "dudao.workplans",
     "dudao.provisioning",
     "dudao.workbench",
     "dudao.help",
