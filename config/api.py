@@ -25,6 +25,7 @@ def _mount() -> None:
     from dudao.checklists.api import router as templates_router
     from dudao.core.attachments_api import router as attachments_router
     from dudao.discipline.api import people_discipline_router, violations_router
+    from dudao.incidents.api import router as incidents_router
     from dudao.workplans.api import router as work_plans_router
     from dudao.findings.api import router as findings_router
     from dudao.imports.api import router as imports_router
@@ -59,6 +60,7 @@ def _mount() -> None:
     api.add_router("/violations", violations_router)
     api.add_router("/people", people_discipline_router)
     api.add_router("/work-plans", work_plans_router)
+    api.add_router("/incidents", incidents_router)
 
 
 _mount()

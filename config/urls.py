@@ -28,6 +28,7 @@ urlpatterns = [
     path("appraisal/", include("dudao.appraisal.urls")),
     path("discipline/", include("dudao.discipline.urls")),
     path("work-plans/", include("dudao.workplans.urls")),
+    path("incidents/", include("dudao.incidents.urls")),
     path("help/", include("dudao.help.urls")),
 ]
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "dudao.appraisal",
     "dudao.discipline",
     "dudao.workplans",
+    "dudao.incidents",
     "dudao.provisioning",
     "dudao.workbench",
     "dudao.help",

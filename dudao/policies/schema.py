@@ -435,6 +435,18 @@ class TrainingPolicy(PolicyModel):
     operations_meeting_period: Period
 
 
+# --- 2.13 incidents, complaints and inquiries -----------------------------------------------
+class IncidentsPolicy(PolicyModel):
+    """Deadlines of what comes in from the field: a major incident is reported within hours of
+    happening; a complaint or an inquiry is answered within days of coming in (0: the same day);
+    a quality complaint gets someone on site within days."""
+
+    major_report_hours: Annotated[int, Field(ge=1, le=72)]
+    complaint_response_days: Days
+    inquiry_response_days: Days
+    quality_on_site_days: PositiveDays
+
+
 # --- 2.14 data import ----------------------------------------------------------------------
 class DataImportPolicy(PolicyModel):
     tolerance: Annotated[Decimal, Field(ge=0, le=1)]
@@ -469,6 +481,7 @@ class Policy(PolicyModel):
     appraisal: AppraisalPolicy
     discipline: DisciplinePolicy
     training: TrainingPolicy
+    incidents: IncidentsPolicy
     data_import: DataImportPolicy
     notifications: NotificationsPolicy
 
