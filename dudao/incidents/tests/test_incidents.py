@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from dudao.core.errors import ApplicationError
 from dudao.core.models import AuditEvent
-from dudao.core.testing.matrix import API_PREFIX, ApiListMatrix, ApiObjectMatrix, PageListMatrix, PageObjectMatrix
+from dudao.core.testing.matrix import (
+    API_PREFIX,
+    ApiListMatrix,
+    ApiObjectMatrix,
+    PageListMatrix,
+    PageObjectMatrix,
+)
 from dudao.findings.models import Finding
 from dudao.incidents import services
 from dudao.incidents.models import Incident
