@@ -26,6 +26,7 @@ def _mount() -> None:
     from dudao.core.attachments_api import router as attachments_router
     from dudao.discipline.api import people_discipline_router, violations_router
     from dudao.incidents.api import router as incidents_router
+    from dudao.training.api import router as training_router
     from dudao.workplans.api import router as work_plans_router
     from dudao.findings.api import router as findings_router
     from dudao.imports.api import router as imports_router
@@ -61,6 +62,7 @@ def _mount() -> None:
     api.add_router("/people", people_discipline_router)
     api.add_router("/work-plans", work_plans_router)
     api.add_router("/incidents", incidents_router)
+    api.add_router("/training", training_router)
 
 
 _mount()

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dudao.discipline",
     "dudao.workplans",
     "dudao.incidents",
+    "dudao.training",
     "dudao.provisioning",
     "dudao.workbench",
     "dudao.help",

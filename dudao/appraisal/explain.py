@@ -63,6 +63,7 @@ def kpi_explanation(line: dict) -> str:
             KpiSource.COVERAGE: _("本人本期没有计划走访"),
             KpiSource.CLOSURE_RATE: _("负责机构本期没有到期的整改问题"),
             KpiSource.APPRAISAL_AVERAGE: _("期内没有已评分的考核"),
+            KpiSource.TRAINING_ATTENDANCE: _("本期没有受邀参加的培训"),
         }.get(source, _("本期没有导入的数据"))
         return _("%(why)s，记为“无数据”（不是 0 分），其余指标按权重折算。") % {"why": why}
     if source == KpiSource.INSPECTION_SCORE:
@@ -73,6 +74,9 @@ def kpi_explanation(line: dict) -> str:
     elif source == KpiSource.CLOSURE_RATE:
         detail = _("负责机构本期到期的问题 %(due)s 项，按时整改 %(on_time)s 项，按时整改率 %(value)s%%") % {
             "due": facts.get("due", 0), "on_time": facts.get("on_time", 0), "value": words["value"]}
+    elif source == KpiSource.TRAINING_ATTENDANCE and facts.get("of") == "records":
+        detail = _("本期受邀参加培训 %(invited)s 次，出勤 %(attended)s 次，出勤率 %(value)s%%") % {
+            "invited": facts.get("invited", 0), "attended": facts.get("attended", 0), "value": words["value"]}
     elif source == KpiSource.MANUAL:
         note = facts.get("note") or ""
         detail = _("考核人评分 %(value)s") % words + (_("（%(note)s）") % {"note": note} if note else "")

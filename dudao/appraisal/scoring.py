@@ -13,7 +13,10 @@ coverage
     The completion of the person's own planned visits in the period (done / planned).
 closure_rate
     The on-time closure rate of the findings due in the period at the person's units, as of today.
-imported, training_attendance
+training_attendance
+    The person's attendance rate at the training sessions they were invited to in the period, as
+    the training app records it (`register_kpi_source`).
+imported
     The figure imported for the person, else those of their units (summed against the units'
     targets for a target KPI, averaged otherwise). When two sources differ beyond the policy
     tolerance the figure is disputed and counts as no data until it is corrected.
@@ -78,6 +81,17 @@ _FORFEIT_RULES: list[ForfeitRule] = []
 def register_forfeit_rule(rule: ForfeitRule) -> None:
     if rule not in _FORFEIT_RULES:
         _FORFEIT_RULES.append(rule)
+
+
+# KPI sources whose figures live in a higher app (the training app's attendance rate registers
+# here): called with the organisation id, the cycle's Period and the person ids, each answers
+# {person_id: (value 0..100, facts)} for the people it has data on; nobody else has data.
+SourceProvider = Callable[[int, Period, list[int]], dict[int, tuple[Decimal, dict]]]
+_SOURCE_PROVIDERS: dict[str, SourceProvider] = {}
+
+
+def register_kpi_source(source: str, provider: SourceProvider) -> None:
+    _SOURCE_PROVIDERS[source] = provider
 
 
 def period_kind(period: str) -> str:
@@ -161,6 +175,7 @@ class CycleFacts:
     attendance: dict[int, list[Attendance]]
     forfeits: dict[int, list[dict]] = field(default_factory=dict)
     tolerance: Decimal = Decimal("0.02")
+    provided: dict[str, dict[int, tuple[Decimal, dict]]] = field(default_factory=dict)
 
 
 def role_paths(organization_id: int, role: str, scope_unit: Unit, person_ids: Iterable[int] | None = None
@@ -186,8 +201,11 @@ def gather(cycle, appraisals: list[Appraisal], *, today: dt.date, policy) -> Cyc
     paths = role_paths(organization_id, cycle.role, cycle.scope_unit, person_ids)
     kpis = cycle.scheme.get("kpis", [])
     sources = {kpi["source"] for kpi in kpis}
+    provided = {source: _SOURCE_PROVIDERS[source](organization_id, window, person_ids)
+                for source in sources if source in _SOURCE_PROVIDERS}
     codes_read = [kpi["code"] for kpi in kpis
-                  if kpi["source"] in (KpiSource.IMPORTED, KpiSource.TRAINING_ATTENDANCE)
+                  if (kpi["source"] in (KpiSource.IMPORTED, KpiSource.TRAINING_ATTENDANCE)
+                      and kpi["source"] not in provided)
                   or kpi["scoring"] == KpiScoring.TARGET]
     points = policy.appraisal.rectification_points
     needs_on_time = KpiSource.CLOSURE_RATE in sources or points.closed_on_time or points.overdue
@@ -261,7 +279,7 @@ def gather(cycle, appraisals: list[Appraisal], *, today: dt.date, policy) -> Cyc
         person_values=person_values, unit_values=unit_values, person_targets=person_targets,
         unit_targets=unit_targets, unit_paths=unit_paths, unit_names=unit_names, manual=manual, averages=averages,
         bases=bases, attendance=attendance, forfeits=forfeits,
-        tolerance=Decimal(str(policy.data_import.tolerance)),
+        tolerance=Decimal(str(policy.data_import.tolerance)), provided=provided,
     )
 
 
@@ -348,6 +366,10 @@ def kpi_line(facts: CycleFacts, appraisal: Appraisal, kpi: dict) -> dict:
         row = _summed(facts.on_time, paths, ("findings_due", "findings_on_time"))
         value = percent(int(row["findings_on_time"]), int(row["findings_due"]))
         line["facts"] = {"due": int(row["findings_due"]), "on_time": int(row["findings_on_time"])}
+    elif source in facts.provided:
+        found = facts.provided[source].get(appraisal.person_id)
+        if found is not None:
+            value, line["facts"] = found[0], {**found[1], "of": "records"}
     elif source in (KpiSource.IMPORTED, KpiSource.TRAINING_ATTENDANCE):
         figure = _figure(facts, appraisal.person_id, paths, kpi)
         value, target = figure.pop("value", None), figure.pop("target", None)
