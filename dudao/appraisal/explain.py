@@ -25,9 +25,11 @@ def _n(value) -> str:
 
 
 def money(value) -> str:
+    """¥12,345.00 in every language: Django's zh-Hans format has no thousands separator, and an
+    amount of money is written with one in Chinese payroll and finance documents."""
     if value is None:
         return "—"
-    return "¥" + number_format(Decimal(str(value)), decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"¥{Decimal(str(value)).quantize(Decimal('0.01')):,}"
 
 
 def _source_label(source: str) -> str:

@@ -31,6 +31,9 @@ def appraisal_document(appraisal: Appraisal) -> dict:
     out = selectors.appraisal_out(appraisal)
     for line in out["kpis"]:
         line["source_label"] = KpiSource(line["source"]).label if line["source"] in KpiSource.values else line["source"]
+        # The table writes each figure as the sentence beside it does.
+        line["value_text"], line["target_text"] = explain._n(line.get("value")), explain._n(line.get("target"))
+        line["applied_text"] = explain._n(line.get("applied_weight"))
     cycle = appraisal.cycle
     return {
         "appraisal": appraisal, "out": out, "cycle": cycle,

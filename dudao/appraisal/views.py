@@ -4,6 +4,7 @@ figure explained and its manual scores, my appraisals, and the PDF."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
@@ -155,8 +156,9 @@ def cycle_list(request):
     units = _runnable_units(actor) if can_run_cycles(actor) else []
     form = None
     if units:
+        last_month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
         form = CycleForm(request.POST if request.method == "POST" else None, roles=_cycle_roles(actor.organization_id),
-                         units=units)
+                         units=units, initial={"period": f"{last_month:%Y-%m}"})
     if request.method == "POST":
         require(form is not None)
         if form.is_valid():
