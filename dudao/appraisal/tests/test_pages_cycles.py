@@ -240,27 +240,41 @@ def test_the_ranking_says_no_data_never_zero_and_totals_the_cycle(world, client)
     assert "<dt>人数</dt><dd>1</dd>" in text
 
 
-def test_the_ranking_queries_do_not_grow_with_people(world, client, django_assert_max_num_queries):
-    cycle = supervisors_cycle(world)
+def test_the_ranking_queries_do_not_grow_with_people(world, client, django_assert_num_queries):
     client.force_login(world.person("admin"))
-    url = reverse("appraisal:cycle-detail", args=[cycle.pk])
-    client.get(url)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as one:
-        client.get(url)
+    cycle = supervisors_cycle(world)
+    client.get(reverse("appraisal:cycle-detail", args=[cycle.pk]))
+    with django_assert_num_queries(9):
+        client.get(reverse("appraisal:cycle-detail", args=[cycle.pk]))
     for n in range(3):
         person = make_person(world.org, f"sup{n}", f"督导{n}")
         org_services.role_grant(actor=world.person("admin"), person=person, role=Role.SUPERVISOR,
                                 unit=world.unit("west"))
-    AppraisalCycle.objects.filter(pk=cycle.pk).delete()
-    cycle = supervisors_cycle(world)
-    url = reverse("appraisal:cycle-detail", args=[cycle.pk])
-    with CaptureQueriesContext(connection) as four:
-        text = client.get(url).content.decode()
-    assert text.count(reverse("appraisal:appraisal-detail", args=[0]).rsplit("0/", 1)[0]) >= 4
-    assert len(four) == len(one)
+    larger = services.cycle_create(actor=world.person("admin"), role=Role.SUPERVISOR, period="2026-10",
+                                   scope_unit=world.unit("root"))
+    assert larger.appraisals.count() == 4
+    with django_assert_num_queries(9):
+        client.get(reverse("appraisal:cycle-detail", args=[larger.pk]))
+
+
+def test_the_cycle_list_and_my_appraisals_queries_do_not_grow_with_rows(world, client, django_assert_num_queries):
+    supervisors_cycle(world)
+    client.force_login(world.person("supervisor"))
+    client.get(reverse("appraisal:mine"))
+    with django_assert_num_queries(8):
+        client.get(reverse("appraisal:mine"))
+    client.force_login(world.person("admin"))
+    with django_assert_num_queries(12):
+        client.get(reverse("appraisal:cycle-list"))
+    for period in ("2026-09", "2026-10"):
+        services.cycle_create(actor=world.person("admin"), role=Role.SUPERVISOR, period=period,
+                              scope_unit=world.unit("root"))
+    with django_assert_num_queries(12):
+        text = client.get(reverse("appraisal:cycle-list")).content.decode()
+    assert all(p in text for p in ("2026-09", "2026-10", PERIOD))
+    client.force_login(world.person("supervisor"))
+    with django_assert_num_queries(8):
+        assert client.get(reverse("appraisal:mine")).content.decode().count('class="my-item"') == 3
 
 
 def test_recompute_from_the_ranking_rescores_open_appraisals(world, client):
