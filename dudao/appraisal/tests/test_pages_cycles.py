@@ -234,8 +234,11 @@ def test_the_ranking_says_no_data_never_zero_and_totals_the_cycle(world, client)
     text = client.get(reverse("appraisal:cycle-detail", args=[cycle.pk])).content.decode()
     ranking = text.split('class="list responsive ranking"')[1].split("</table>")[0]
     row = ranking.split("<tbody>")[1]
-    assert row.count('<span class="nodata">无数据</span>') >= 5  # nothing imported, inspected or scored yet
-    assert ">0.0<" not in row
+    cells = [cell.split("</td>")[0] for cell in row.split('class="number kpi-score">')[1:]]
+    assert len(cells) == 6
+    # Nothing imported, inspected or scored yet: no data, never a 0.
+    assert sum(cell == '<span class="nodata">无数据</span>' for cell in cells) >= 5
+    assert not any(cell.startswith("0") for cell in cells)
     assert "{% block" not in text and 'class="actions cycle-actions"' in text
     assert "<dt>人数</dt><dd>1</dd>" in text
 
