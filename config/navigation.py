@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dudao.analytics.permissions import can_view_analytics
-from dudao.appraisal.permissions import can_view_appraisal_data
+from dudao.appraisal.permissions import can_view_appraisal_data, can_view_results
 from dudao.approvals.permissions import can_request_approval
 from dudao.checklists.permissions import can_manage_templates
 from dudao.findings.models import FINDING_READERS
@@ -82,17 +82,25 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
     ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates),
     ("org:tree", _("组织架构"), _holds(ORG_READERS)),
     ("org:people", _("人员"), _manages_or_reads_people),
+    ("appraisal:cycle-list", _("考核"), can_view_results),
     ("appraisal:kpi-value-list", _("考核数据"), can_view_appraisal_data),
     ("imports:run-list", _("导入"), can_run_imports),
     ("policies:detail", _("制度"), can_view_policy),
 ]
 
 
+# The user menu beside the name: pages about the signed-in person themself, open to everyone.
+USER_MENU: list[tuple[str, object, Callable[..., bool]]] = [
+    ("appraisal:mine", _("我的考核"), _anyone),
+]
+
+
 def navigation(request):
-    """Context processor: `nav_items` [{url, label, active}] the signed-in person may use."""
+    """Context processor: `nav_items` [{url, label, active}] the signed-in person may use, and
+    `user_menu` [{url, label, active}] beside their name."""
     person = getattr(request, "user", None)
     if person is None or not person.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "user_menu": []}
     items = []
     for name, label, allowed in NAVIGATION:
         if not allowed(person):
@@ -103,4 +111,6 @@ def navigation(request):
             continue
         items.append({"url": url, "label": label, "active": request.path == url or (
             url != "/" and request.path.startswith(url))})
-    return {"nav_items": items}
+    menu = [{"url": reverse(name), "label": label, "active": request.path == reverse(name)}
+            for name, label, allowed in USER_MENU if allowed(person)]
+    return {"nav_items": items, "user_menu": menu}

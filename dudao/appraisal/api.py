@@ -12,7 +12,7 @@ from dudao.core.api import Pagination, actor_of
 from dudao.core.errors import validation_error
 from dudao.org.models import Person, Unit
 
-from . import explain, selectors, services
+from . import explain, pdf, selectors, services
 from .models import Appraisal, AppraisalCycle
 from .schemas import (
     AppraisalOut,
@@ -138,3 +138,11 @@ def appraisal_explanation(request, appraisal_id: int):
     """Every figure of the appraisal in plain words (text/plain)."""
     return HttpResponse(explain.explanation_text(_appraisal(request, appraisal_id)),
                         content_type="text/plain; charset=utf-8")
+
+
+@appraisals_router.get("/{appraisal_id}/pdf")
+def appraisal_pdf(request, appraisal_id: int):
+    """The explanation as a PDF (A4): header, each KPI explained, adjustment, bonus, generated time."""
+    appraisal = get_for_actor(Appraisal.objects.select_related("person", "cycle", "scope_unit", "organization"),
+                              actor_of(request), appraisal_id)
+    return pdf.appraisal_pdf_response(appraisal)

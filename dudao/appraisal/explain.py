@@ -29,7 +29,7 @@ def score(value) -> str:
 
 
 def money(value) -> str:
-    """Money the way a Chinese finance office writes it: ¥12,345.00."""
+    """Money the way a Chinese finance office writes it, in every language: ¥12,345.00."""
     if value is None:
         return "—"
     return f"¥{Decimal(str(value)):,.2f}"
