@@ -188,7 +188,7 @@ def test_appeals_about_two_subjects_reach_their_own_handlers(world, monkeypatch)
 
 # --- permission matrix ----------------------------------------------------------------------------------
 class TestAppraisalAppeal(ApiObjectMatrix):
-    route = "POST /api/v1/appraisals/{id}/appeal"
+    route = "POST /api/v1/appraisals/{appraisal_id}/appeal"
     in_scope = "supervisor"          # the appraised person
     out_of_scope = "other_region_manager"
     other_org_actor = "supervisor"

@@ -89,7 +89,7 @@ def test_the_sheet_costs_the_same_queries_for_one_person_or_two(world):
 
 
 class TestCyclePayroll(ApiObjectMatrix):
-    route = "GET /api/v1/appraisals/cycles/{id}/xlsx"
+    route = "GET /api/v1/appraisals/cycles/{cycle_id}/xlsx"
     in_scope = "finance"
     out_of_scope = "ops_manager"  # sees cycles of the operations center's subtree only
 

@@ -202,7 +202,7 @@ def test_the_reminder_is_a_registered_daily_job():
 
 # --- permission matrix ---------------------------------------------------------------------------
 class TestCycleSubmit(ApiObjectMatrix):
-    route = "POST /api/v1/appraisals/cycles/{id}/submit"
+    route = "POST /api/v1/appraisals/cycles/{cycle_id}/submit"
     in_scope = "admin"
     out_of_scope = "ops_manager"  # runs cycles, but over the operations center's subtree only
     refused = ("executive", "finance")  # see the cycle's results, may not submit them
