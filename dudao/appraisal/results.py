@@ -88,9 +88,12 @@ def _unscored_manual(appraisals: list[Appraisal]) -> tuple[Appraisal, dict] | No
 
 def _detail_line(appraisal: Appraisal) -> str:
     score = "—" if appraisal.score is None else f"{appraisal.score}"
-    amount = money(appraisal.bonus_amount)
     if appraisal.bonus_forfeited:
         amount = _("取消")
+    elif appraisal.bonus_amount is None:
+        amount = _("待定")
+    else:
+        amount = money(appraisal.bonus_amount)
     return _("%(rank)s. %(name)s（%(username)s） 得分 %(score)s 奖金 %(amount)s") % {
         "rank": appraisal.rank or "—", "name": appraisal.person.display_name,
         "username": appraisal.person.username, "score": score, "amount": amount}
@@ -127,12 +130,16 @@ def cycle_submit(*, actor, cycle: AppraisalCycle, now: dt.datetime | None = None
         roles = flow[1:]
         first_step = _("提交人 %(name)s 担任%(role)s，其提交即为第一步（%(role)s）审核，审批从%(next)s开始") % {
             "name": actor.display_name, "role": _role_label(flow[0]), "next": _role_label(flow[1])}
-    total = sum((a.bonus_amount for a in pending if a.bonus_amount is not None), Decimal(0))
+    known = [a.bonus_amount for a in pending if a.bonus_amount is not None]
+    total = sum(known, Decimal(0)) if known else None
+    bonus_total = money(total) if total is not None else _("待定")
+    if known and len(known) < len(pending):
+        bonus_total += _("（另有 %(n)s 人奖金待定）") % {"n": len(pending) - len(known)}
     detail = {
         "cycle_id": cycle.pk,
         "appraisal_cycle": _cycle_name(cycle),
         "appraisees": [_detail_line(a) for a in pending],
-        "bonus_total": money(total),
+        "bonus_total": bonus_total,
         "results_due_on": cycle.due_on.isoformat() if cycle.due_on else "",
     }
     if first_step:
