@@ -110,7 +110,7 @@ def cycle_submit(*, actor, cycle: AppraisalCycle, now: dt.datetime | None = None
     submission is that step and the request starts at the second (the request says so)."""
     require_permission(can_submit_cycle(actor, cycle))
     now = now or timezone.now()
-    cycle = AppraisalCycle.objects.select_for_update().select_related("scope_unit").get(pk=cycle.pk)
+    cycle = AppraisalCycle.objects.select_for_update(of=("self",)).select_related("scope_unit").get(pk=cycle.pk)
     CYCLE.check(cycle, "submit")
     pending = list(Appraisal.objects.select_for_update(of=("self",)).select_related("person")
                    .filter(cycle=cycle, status=AppraisalStatus.OPEN).order_by("rank", "person__username"))
@@ -168,7 +168,7 @@ def cycle_result_outcome(request, outcome: str) -> None:
     """The approval engine's final decision on a cycle's results, in its transaction: approved,
     the submitted appraisals and the cycle are final and each person is told (with the appeal
     window); rejected, they return to open with the comment, and the submitter is told."""
-    cycle = (AppraisalCycle.objects.select_for_update().select_related("scope_unit", "created_by")
+    cycle = (AppraisalCycle.objects.select_for_update(of=("self",)).select_related("scope_unit", "created_by")
              .filter(approval_id=request.pk).first())
     if cycle is None or cycle.status != CycleStatus.SUBMITTED:
         return
@@ -243,12 +243,16 @@ def appeal_outcome(request, outcome: str) -> None:
     """The final decision on an appeal against an appraisal: upheld (approved), the appraisal
     reopens for rescoring (`reopened` + 1) and so does its final cycle; dismissed, it is final
     again. The person is told either way."""
-    appraisal = (Appraisal.objects.select_for_update(of=("self",)).select_related("cycle", "person")
-                 .filter(pk=request.subject_id, organization_id=request.organization_id).first())
-    if appraisal is None or appraisal.status != AppraisalStatus.APPEALING:
+    cycle_id = (Appraisal.objects.filter(pk=request.subject_id, organization_id=request.organization_id)
+                .values_list("cycle_id", flat=True).first())
+    if cycle_id is None:
+        return
+    # The cycle first, then the appraisal: the order a submission locks them in.
+    cycle = AppraisalCycle.objects.select_for_update(of=("self",)).select_related("scope_unit").get(pk=cycle_id)
+    appraisal = Appraisal.objects.select_for_update(of=("self",)).select_related("person").get(pk=request.subject_id)
+    if appraisal.status != AppraisalStatus.APPEALING:
         return
     actor, at, comment = _last_decision(request)
-    cycle = AppraisalCycle.objects.select_for_update().select_related("scope_unit").get(pk=appraisal.cycle_id)
     extra = {"approval_id": request.pk, "comment": comment}
     if outcome == "approved":
         APPRAISAL.apply(appraisal, "uphold", actor=actor, at=at, audit_fields=APPRAISAL_AUDIT_FIELDS, extra=extra,
