@@ -226,3 +226,25 @@ class TestCycleSubmit(ApiObjectMatrix):
     def check_success(self, world, target, response):
         assert response.json()["status"] == "submitted"
         assert AppraisalCycle.objects.get(pk=target.pk).approval_id == response.json()["approval_id"]
+
+
+def test_submitting_costs_the_same_queries_for_one_person_or_two(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .results_world import add_figures
+
+    big = open_cycle(world)
+    ops2 = world.person("ops2")
+    add_figures(world, "2026-10")
+    small = services.cycle_create(actor=ops2, role=Role.SUPERVISOR, period="2026-10", scope_unit=world.unit("east"))
+    services.manual_scores_set(actor=ops2, appraisal=small.appraisals.get(),
+                               scores=[{"kpi_code": "learning_growth", "score": "70", "note": ""}])
+    counts = []
+    for cycle in (AppraisalCycle.objects.get(pk=small.pk), big):
+        ops2 = world.person("ops2")
+        with CaptureQueriesContext(connection) as ctx:
+            results.cycle_submit(actor=ops2, cycle=cycle)
+        counts.append(len(ctx.captured_queries))
+    assert AppraisalCycle.objects.get(pk=big.pk).approval.detail["appraisees"][1].startswith("2.")
+    assert counts[0] == counts[1], counts
