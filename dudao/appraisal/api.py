@@ -9,15 +9,20 @@ from ninja.pagination import paginate
 
 from dudao.core.access import get_for_actor
 from dudao.core.api import Pagination, actor_of
+from dudao.core.attachments import disposition_header
 from dudao.core.errors import validation_error
+from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.org.models import Person, Unit
 
-from . import explain, pdf, selectors, services
+from . import explain, payroll, pdf, results, selectors, services
 from .models import Appraisal, AppraisalCycle
 from .schemas import (
+    AppealIn,
+    AppealOut,
     AppraisalOut,
     CycleIn,
     CycleOut,
+    CycleSubmitOut,
     KpiValueListOut,
     ManualScoreIn,
     TargetIn,
@@ -146,3 +151,33 @@ def appraisal_pdf(request, appraisal_id: int):
     appraisal = get_for_actor(Appraisal.objects.select_related("person", "cycle", "scope_unit", "organization"),
                               actor_of(request), appraisal_id)
     return pdf.appraisal_pdf_response(appraisal)
+
+
+# --- the results flow: submission, payroll sheet and appeals -----------------------------------------
+@appraisals_router.post("/cycles/{cycle_id}/submit", response=CycleSubmitOut)
+def cycle_submit(request, cycle_id: int):
+    """Send the cycle's open appraisals through the result flow (one `appraisal_result` request)."""
+    actor = actor_of(request)
+    cycle = results.cycle_submit(actor=actor, cycle=get_for_actor(AppraisalCycle, actor, cycle_id))
+    return {"id": cycle.pk, "status": cycle.status, "approval_id": cycle.approval_id}
+
+
+@appraisals_router.get("/cycles/{cycle_id}/xlsx", response={200: None})
+def cycle_payroll(request, cycle_id: int):
+    """The payroll sheet of a final cycle (xlsx); 409 naming the status before that."""
+    actor = actor_of(request)
+    cycle = get_for_actor(AppraisalCycle.objects.select_related("scope_unit"), actor, cycle_id)
+    response = HttpResponse(payroll.cycle_payroll_download(actor=actor, cycle=cycle), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = disposition_header(
+        f"{_('奖金发放表')}-{cycle.period}-{cycle.role}.xlsx", f"payroll-{cycle.period}-{cycle.role}.xlsx")
+    return response
+
+
+@appraisals_router.post("/{appraisal_id}/appeal", response=AppealOut)
+def appraisal_appeal(request, appraisal_id: int, payload: AppealIn):
+    """The appraised person appeals their final appraisal within the policy window (`{reason}`)."""
+    actor = actor_of(request)
+    approval = results.appraisal_appeal(actor=actor, appraisal=_appraisal(request, appraisal_id),
+                                        reason=payload.reason)
+    appraisal = _appraisal(request, appraisal_id)
+    return {"id": appraisal.pk, "status": appraisal.status, "approval_id": approval.pk}

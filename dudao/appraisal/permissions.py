@@ -43,3 +43,13 @@ def can_run_cycle_over(actor, scope_unit) -> bool:
     """Starts, computes and scores a cycle whose scope lies in the actor's subtree."""
     return (can_run_cycles(actor) and scope_unit.organization_id == actor.organization_id
             and actor_covers(actor, APPRAISAL_MANAGERS, scope_unit.path))
+
+
+def can_submit_cycle(actor, cycle) -> bool:
+    """Sends a cycle's results into the approval flow: whoever may run it over its scope."""
+    return can_run_cycle_over(actor, cycle.scope_unit)
+
+
+def can_appeal_appraisal(actor, appraisal) -> bool:
+    """Only the appraised person appeals their own appraisal (复议)."""
+    return is_active_actor(actor) and appraisal.person_id == actor.pk

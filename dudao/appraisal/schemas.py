@@ -136,3 +136,20 @@ class ManualScoreIn(Schema):
     kpi_code: str
     score: Decimal | str | None = None
     note: str = ""
+
+
+# --- the results flow: submission and appeals ------------------------------------------------------
+class CycleSubmitOut(Schema):
+    id: int
+    status: str
+    approval_id: int
+
+
+class AppealIn(Schema):
+    reason: str = ""
+
+
+class AppealOut(Schema):
+    id: int
+    status: str
+    approval_id: int

@@ -109,6 +109,12 @@ DETAIL_LABELS = {
     "problems": _("未满足的覆盖要求"),
     "period_start": _("开始日期"),
     "period_end": _("结束日期"),
+    # Appraisal results and appeals (made by appraisal).
+    "appraisal_cycle": _("考核周期"),
+    "appraisees": _("被考核人及结果"),
+    "bonus_total": _("奖金合计"),
+    "results_due_on": _("结果截止日"),
+    "first_step": _("第一步"),
 }
 
 AMOUNT_LABELS = {

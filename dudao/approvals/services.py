@@ -222,7 +222,7 @@ def approval_decide(
     )
     outcome = None if transition == "advance" else request.status
     if outcome is not None:
-        handler = registry.outcome_handler(request.kind)
+        handler = registry.outcome_handler(request.kind, request.subject_type)
         if handler is not None:
             handler(request, outcome)
     _notify_after_decision(request, step, decision, next_step, next_approvers, now)
