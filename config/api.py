@@ -25,11 +25,9 @@ def _mount() -> None:
     from dudao.checklists.api import router as templates_router
     from dudao.core.attachments_api import router as attachments_router
     from dudao.discipline.api import people_discipline_router, violations_router
-    from dudao.incidents.api import router as incidents_router
-    from dudao.training.api import router as training_router
-    from dudao.workplans.api import router as work_plans_router
     from dudao.findings.api import router as findings_router
     from dudao.imports.api import router as imports_router
+    from dudao.incidents.api import router as incidents_router
     from dudao.inspections.api import router as inspections_router
     from dudao.notifications.api import router as notifications_router
     from dudao.org.api import auth_router, me_router, people_router, units_router
@@ -37,6 +35,8 @@ def _mount() -> None:
     from dudao.policies.api import router as policy_router
     from dudao.reporting.api import bulletins_router
     from dudao.reporting.api import router as reports_router
+    from dudao.training.api import router as training_router
+    from dudao.workplans.api import router as work_plans_router
 
     api.add_router("/auth", auth_router)
     api.add_router("/me", me_router)

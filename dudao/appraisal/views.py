@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dudao.core.attachments import disposition_header
 from dudao.core.errors import ApplicationError, ErrorCode, validation_error
+from dudao.core.periods import parse_period
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.facts.figures import average
@@ -30,7 +31,7 @@ from dudao.org.models import Person, Unit
 from dudao.policies.choices import KpiSource, SchemeKind
 from dudao.policies.registry import policy_for
 
-from . import explain, pdf, selectors, services
+from . import explain, payroll, pdf, results, selectors, services
 from .choices import (
     APPRAISAL_STATUS_BADGES,
     CYCLE_STATUS_BADGES,
@@ -41,7 +42,14 @@ from .choices import (
 )
 from .export import kpi_values_workbook
 from .models import Appraisal, AppraisalCycle
-from .permissions import can_run_cycle_over, can_run_cycles, can_view_appraisal_data, can_view_results
+from .permissions import (
+    can_appeal_appraisal,
+    can_run_cycle_over,
+    can_run_cycles,
+    can_submit_cycle,
+    can_view_appraisal_data,
+    can_view_results,
+)
 
 PAGE_SIZE = 50
 
@@ -213,6 +221,8 @@ def cycle_detail(request, cycle_id: int):
         "people": len(appraisals), "average": average(sum(scored, Decimal(0)), len(scored)),
         "bonus_total": explain.money(sum(amounts, Decimal(0))) if amounts else None,
         "can_compute": cycle.status == CycleStatus.OPEN and can_run_cycle_over(actor, cycle.scope_unit),
+        "can_submit": cycle.status == CycleStatus.OPEN and can_submit_cycle(actor, cycle),
+        "can_download_payroll": cycle.status == CycleStatus.FINAL,
     })
 
 
@@ -262,7 +272,66 @@ def _appraisal_context(actor, appraisal: Appraisal, *, entered: dict | None = No
         **document, "badge": APPRAISAL_STATUS_BADGES.get(appraisal.status, ""),
         "manual": manual, "errors_general": (errors or {}).get(""),
         "can_see_cycle": AppraisalCycle.objects.visible_to(actor).filter(pk=appraisal.cycle_id).exists(),
+        "can_appeal": appraisal.status == AppraisalStatus.FINAL and can_appeal_appraisal(actor, appraisal),
+        "appeal_closes": _appeal_closes(appraisal),
     }
+
+
+def _appeal_closes(appraisal: Appraisal):
+    """When the person's appeal window closes (policy `appeal_window_days` after finalisation)."""
+    cycle = appraisal.cycle
+    if cycle.finalised_at is None:
+        return None
+    days = policy_for(cycle.organization_id, on=parse_period(cycle.period).start).appraisal.appeal_window_days
+    return cycle.finalised_at + dt.timedelta(days=days)
+
+
+@page
+@require_POST
+def cycle_submit(request, cycle_id: int):
+    """Send the cycle's open results through the result flow (ops manager -> executive -> HR -> finance)."""
+    actor = request.user
+    cycle = get_for_actor(AppraisalCycle.objects.select_related("scope_unit"), actor, cycle_id)
+    require(can_submit_cycle(actor, cycle))
+    try:
+        cycle = results.cycle_submit(actor=actor, cycle=cycle)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已提交审批（#%(id)s），审批通过后结果定稿。") % {"id": cycle.approval_id})
+    return redirect("appraisal:cycle-detail", cycle.pk)
+
+
+@page
+def cycle_payroll(request, cycle_id: int):
+    """The payroll sheet of a final cycle, for finance (the same file as the API)."""
+    actor = request.user
+    cycle = get_for_actor(AppraisalCycle.objects.select_related("scope_unit"), actor, cycle_id)
+    try:
+        content = payroll.cycle_payroll_download(actor=actor, cycle=cycle)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("appraisal:cycle-detail", cycle.pk)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = disposition_header(
+        f"{_('奖金发放表')}-{cycle.period}-{cycle.role}.xlsx", f"payroll-{cycle.period}-{cycle.role}.xlsx")
+    return response
+
+
+@page
+@require_POST
+def appraisal_appeal(request, appraisal_id: int):
+    """The person appeals their final appraisal with a reason, within the policy window."""
+    actor = request.user
+    appraisal = _appraisal(actor, appraisal_id)
+    require(can_appeal_appraisal(actor, appraisal))
+    try:
+        results.appraisal_appeal(actor=actor, appraisal=appraisal, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("复议申请已提交，处理结果将通知您。"))
+    return redirect("appraisal:appraisal-detail", appraisal.pk)
 
 
 @page
