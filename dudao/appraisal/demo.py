@@ -7,7 +7,8 @@ and store managers' cycles opened, scored and (once the results flow exists) tak
 supervisor who left on the 20th forfeits the bonus, a store manager and a supervisor with more
 personal leave than the policy allows are prorated. Last month has its satisfaction figures and
 the store managers' cycle open; its sales file and the supervisors' cycle are left for the
-operations manager to do, as a new user would.
+operations manager to do, as a new user would. The month before last goes through the whole result
+flow to final, and one store manager has appealed.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import io
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from dudao.approvals.services import approval_decide
 from dudao.core.periods import add_months, last_complete_month
 from dudao.imports.services import import_run_create, import_run_start
 from dudao.org.choices import Role
 from dudao.org.models import Person
 from dudao.org.services import person_create, person_deactivate, role_grant
 
-from . import services
+from . import results, services
 
 # Store code suffix -> (sales in the month before last, its target, satisfaction) — a spread of
 # results: stores above and below target, one survey score low enough to pull a manager down.
@@ -137,6 +140,20 @@ def load_demo(context) -> None:
         score = Decimal(95 - (number % 5) * 3)
         services.manual_scores_set(actor=ops, appraisal=appraisal,
                                    scores=[{"kpi_code": "basic_business", "score": score, "note": ""}])
+
+    # Both go through the result flow (the ops manager's submission is the first step; the executive,
+    # HR and finance approve) and are final; a store manager appeals.
+    deciders = [context.people.get(name) for name in ("gm", "hr", "finance")]
+    if all(deciders):
+        for cycle in (supervisors, managers):
+            cycle = results.cycle_submit(actor=ops, cycle=cycle)
+            for decider in deciders:
+                approval_decide(actor=decider, approval=cycle.approval, decision="approve",
+                                comment=_("同意") if decider.username != "finance" else _("已安排发放"))
+        appealing = managers.appraisals.select_related("person").filter(person__username="store03").first()
+        if appealing is not None:
+            results.appraisal_appeal(actor=appealing.person, appraisal=appealing,
+                                     reason="本月顾客满意度按神秘顾客单次打分计算，当天恰逢系统故障排队较长，申请复核。")
 
     # Last month: the store managers' cycle is open (its sales file is still to come).
     services.cycle_create(actor=ops, role=Role.UNIT_MANAGER, period=periods[1], scope_unit=root)

@@ -17,7 +17,7 @@ from dudao.org.models import Person, RoleAssignment, Unit
 from . import selectors, services
 from .models import Violation
 from .permissions import can_read_discipline_of
-from .schemas import DisciplineOut, ViolationIn, ViolationOut
+from .schemas import AppealIn, AppealOut, DisciplineOut, ViolationIn, ViolationOut
 
 violations_router = Router(tags=["discipline"])
 people_discipline_router = Router(tags=["discipline"])
@@ -65,6 +65,15 @@ def violation_confirm(request, violation_id: int):
     violation = get_for_actor(Violation, actor, violation_id)
     services.violation_confirm(actor=actor, violation=violation)
     return get_for_actor(Violation.objects.select_related("person"), actor, violation_id)
+
+
+@violations_router.post("/{violation_id}/appeal", response=AppealOut)
+def violation_appeal(request, violation_id: int, payload: AppealIn):
+    """The party appeals within the policy window; upheld, the violation counts for nothing."""
+    actor = actor_of(request)
+    violation = get_for_actor(Violation, actor, violation_id)
+    approval = services.violation_appeal(actor=actor, violation=violation, reason=payload.reason)
+    return {"id": violation.pk, "status": "appealing", "approval_id": approval.pk}
 
 
 @people_discipline_router.get("/{person_id}/discipline", response=DisciplineOut)

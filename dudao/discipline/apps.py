@@ -9,7 +9,10 @@ class DisciplineConfig(AppConfig):
 
     def ready(self) -> None:
         from dudao.appraisal.scoring import register_forfeit_rule
+        from dudao.approvals.registry import register_outcome_handler
 
         from .selectors import year_end_forfeits
+        from .services import appeal_outcome
 
         register_forfeit_rule(year_end_forfeits)
+        register_outcome_handler("appeal", appeal_outcome, subject="discipline.violation")

@@ -78,3 +78,13 @@ class DisciplineOut(Schema):
     cards: CardsOut
     year_end_bonus_forfeited: bool
     reasons: list[str]
+
+
+class AppealIn(Schema):
+    reason: str
+
+
+class AppealOut(Schema):
+    id: int
+    status: str
+    approval_id: int

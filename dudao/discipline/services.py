@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dudao.approvals.services import approval_request_create
 from dudao.core.attachments import attachment_attach
 from dudao.core.audit import record_event, snapshot
 from dudao.core.errors import (
@@ -22,6 +23,7 @@ from dudao.core.errors import (
 )
 from dudao.notifications.services import notify
 from dudao.org.models import Person, RoleAssignment
+from dudao.policies.choices import ApprovalKind
 from dudao.policies.registry import policy_for
 
 from .choices import ViolationKind, ViolationStatus
@@ -157,3 +159,54 @@ def violation_confirm(*, actor, violation: Violation, now: dt.datetime | None = 
                url=f"/discipline/violations/{violation.pk}/",
                dedupe_key=f"violation:{violation.pk}:effective")
     return violation
+
+
+@transaction.atomic
+def violation_appeal(*, actor, violation: Violation, reason: str, now: dt.datetime | None = None):
+    """The party appeals (复议) an effective violation within the policy's `appeal_window_days` of it
+    taking effect: an approval of kind `appeal` about it (route from the policy). Upheld, it is
+    overturned and counts for nothing; dismissed, it stands. Returns the approval request."""
+    now = now or timezone.now()
+    violation = Violation.objects.select_for_update(of=("self",)).select_related("unit", "person").get(pk=violation.pk)
+    if actor.pk != violation.person_id:
+        raise ApplicationError(ErrorCode.PERMISSION_DENIED, _("只有当事人可以申请复议"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise validation_error("reason", _("请填写复议理由"))
+    if len(reason) > 2000:
+        raise validation_error("reason", _("复议理由最多 2000 字"))
+    VIOLATION.check(violation, "appeal")
+    days = policy_for(violation.organization_id, on=timezone.localdate(violation.occurred_at)).discipline.appeal_window_days
+    closes = (violation.effective_at or now) + dt.timedelta(days=days)
+    if now > closes:
+        raise ApplicationError(ErrorCode.CONFLICT, _("复议期限已过：生效后 %(days)s 天内（%(until)s 前）可申请复议") % {
+            "days": days, "until": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")},
+            {"fields": {"reason": [_("复议期限已过")]}})
+    approval = approval_request_create(
+        actor=actor, kind=ApprovalKind.APPEAL, unit=violation.unit, subject=violation, now=now,
+        title=(_("违规复议：%(name)s %(kind)s（%(day)s）") % {
+            "name": actor.display_name, "kind": violation.get_kind_display(),
+            "day": timezone.localtime(violation.occurred_at).strftime("%Y-%m-%d")})[:200],
+        detail={"violation_id": violation.pk, "reason": reason, "fine": f"{violation.fine}",
+                "card": violation.card or ""},
+    )
+    VIOLATION.apply(violation, "appeal", actor=actor, changes={"appeal": approval}, audit_fields=AUDIT_FIELDS,
+                    at=now, extra={"reason": reason})
+    return approval
+
+
+def appeal_outcome(request, outcome: str) -> None:
+    """The approval engine's final word on a violation's appeal, in its transaction."""
+    violation = Violation.objects.select_for_update(of=("self",)).filter(appeal_id=request.pk).first()
+    if violation is None or violation.status != "appealing":
+        return
+    step = request.steps.filter(decided_by__isnull=False).select_related("decided_by").order_by("-position").first()
+    actor = step.decided_by if step is not None else None
+    at = step.decided_at if step is not None else timezone.now()
+    upheld = outcome == "approved"
+    VIOLATION.apply(violation, "overturn" if upheld else "uphold", actor=actor, audit_fields=AUDIT_FIELDS, at=at,
+                    extra={"approval_id": request.pk})
+    notify(recipients=[violation.person, violation.handler], kind="violation.appeal_decided", obj=violation, at=at,
+           url=f"/discipline/violations/{violation.pk}/",
+           title=(_("复议成立，违规记录已撤销") if upheld else _("复议未成立，违规记录维持")),
+           dedupe_key=f"violation:{violation.pk}:appeal:{request.pk}")

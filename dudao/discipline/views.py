@@ -3,6 +3,7 @@ violation with its three signatures, and a person's year (their own, or someone 
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
@@ -142,6 +143,7 @@ def violation_detail(request, violation_id: int):
         or (actor.pk == violation.witness_id and violation.witness_confirmed_at is None))
     return render_page(request, "discipline/violation_detail.html", {
         "violation": violation, "signatures": signatures, "can_sign": can_sign,
+        "can_appeal": violation.status == ViolationStatus.EFFECTIVE and actor.pk == violation.person_id,
         "attachments": list(violation.attachments.all()),
     })
 
@@ -182,3 +184,20 @@ def person_record(request, person_id: int):
     units = [a.unit for a in RoleAssignment.objects.filter(person_id=person_id).select_related("unit")] if person else []
     require(person is not None and can_read_discipline_of(actor, person, units))
     return _person_page(request, person)
+
+
+@page
+@require_POST
+def violation_appeal(request, violation_id: int):
+    actor = request.user
+    violation = get_for_actor(Violation, actor, violation_id)
+    require(actor.pk == violation.person_id)
+    try:
+        services.violation_appeal(actor=actor, violation=violation, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        if exc.code in REFUSALS_AS_404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("复议申请已提交，处理结果将通知您。"))
+    return redirect("discipline:violation-detail", violation.pk)

@@ -104,6 +104,8 @@ def test_demo_has_a_month_of_supervision_to_read(db):
     assert leaver.bonus_forfeited and leaver.bonus_amount == 0
     assert appraisals.filter(bonus_proration__lt=1).count() == 2
     assert appraisals.filter(bonus_factor__lt=1, bonus_factor__gt=0).exists()
+    assert set(cycles.filter(period=month).values_list("status", flat=True)) == {"final"}
+    assert appraisals.get(person__username="store03").status == "appealing"
 
 
 def test_demo_banner_ends_with_the_address_it_was_given(db, capsys):
