@@ -17,8 +17,10 @@ from dudao.analytics.permissions import can_view_analytics
 from dudao.appraisal.permissions import can_view_appraisal_data, can_view_results
 from dudao.approvals.permissions import can_request_approval
 from dudao.checklists.permissions import can_manage_templates
+from dudao.discipline.permissions import can_view_ledger
 from dudao.findings.models import FINDING_READERS
 from dudao.imports.permissions import can_run_imports
+from dudao.incidents.permissions import REPORTERS as INCIDENT_REPORTERS
 from dudao.inspections.models import INSPECTION_READERS
 from dudao.inspections.permissions import can_inspect
 from dudao.org.choices import Role
@@ -27,6 +29,8 @@ from dudao.planning.permissions import can_plan, can_see_surprise_visits
 from dudao.policies.permissions import can_view_policy
 from dudao.reporting.models import READERS as REPORT_READERS
 from dudao.reporting.models import UNIT_MANAGERS
+from dudao.workplans.permissions import READERS as WORK_PLAN_READERS
+from dudao.workplans.permissions import can_plan as can_plan_work
 
 # Roles that work with the organisation as a whole (its tree, its people), not one store or desk.
 ORG_READERS = frozenset(Role.values) - {Role.STAFF, Role.UNIT_MANAGER}
@@ -79,6 +83,9 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
     ("reporting:report-list", _("报告"), _holds(REPORT_READERS)),
     ("reporting:bulletin-list", _("公报"), _reads_bulletins_only),
     ("analytics:dashboard", _("分析"), can_view_analytics),
+    ("incidents:incident-list", _("事故投诉"), _holds(INCIDENT_REPORTERS)),
+    ("discipline:ledger", _("违规"), can_view_ledger),
+    ("workplans:plan-list", _("工作计划"), lambda person: can_plan_work(person) or _holds(WORK_PLAN_READERS)(person)),
     ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates),
     ("org:tree", _("组织架构"), _holds(ORG_READERS)),
     ("org:people", _("人员"), _manages_or_reads_people),
@@ -92,6 +99,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
 # The user menu beside the name: pages about the signed-in person themself, open to everyone.
 USER_MENU: list[tuple[str, object, Callable[..., bool]]] = [
     ("appraisal:mine", _("我的考核"), _anyone),
+    ("discipline:my-record", _("我的违规记录"), _anyone),
 ]
 
 
