@@ -89,7 +89,7 @@ def _unscored_manual(appraisals: list[Appraisal]) -> tuple[Appraisal, dict] | No
 def _detail_line(appraisal: Appraisal) -> str:
     score = "—" if appraisal.score is None else f"{appraisal.score}"
     if appraisal.bonus_forfeited:
-        amount = _("取消")
+        amount = _("不发放")
     elif appraisal.bonus_amount is None:
         amount = _("待定")
     else:
