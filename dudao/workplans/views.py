@@ -25,7 +25,8 @@ REFUSALS_AS_404 = {ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED}
 
 class PlanForm(forms.Form):
     period_kind = forms.ChoiceField(label=gettext_lazy("周期"))
-    period_start = forms.DateField(label=gettext_lazy("所在日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    period_start = forms.DateField(label=gettext_lazy("所在日期"),
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                    help_text=gettext_lazy("计划从该周（周一起）或该月 1 日开始"))
     items = forms.CharField(label=gettext_lazy("事项"), widget=forms.Textarea(attrs={"rows": 8}),
                             help_text=gettext_lazy("每行一个事项；可在行末写“| 2026-12-10”作为完成期限"))
