@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from dudao.core.testing.matrix import PageListMatrix
-
 from dudao.appraisal.templatetags.appraisal_numbers import grouped
+from dudao.core.testing.matrix import PageListMatrix
 
 from .factories import kpi_value, target
 
