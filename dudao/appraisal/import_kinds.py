@@ -1,6 +1,10 @@
 """The import kinds of appraisal data (DESIGN.md section 5): kpi_values, targets, attendance and
 bonus_bases. Each looks up the people, units and existing records of a whole file in a fixed
-number of queries, names each bad row and field, and writes through `appraisal.services`."""
+number of queries, names each bad row and field, and writes through `appraisal.services`.
+
+Administrators, ops managers and HR import them (`APPRAISAL_MANAGERS`); a row whose subject (the
+person's unit, or the unit) lies outside the importer's part of the tree is a row error naming the
+row and field, and the run writes nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from dudao.org.models import Person, Unit
 from . import selectors, services
 from .choices import TargetStatus
 from .models import Attendance, BonusBase, KpiValue, Target
+from .permissions import APPRAISAL_MANAGERS
 
 
 def _text(value) -> str:
@@ -40,7 +45,10 @@ PERIOD = Field("period", gettext_lazy("期间"), "Period", required=True, aliase
 class _Lookup:
     """People (by username) and units (by code) of one file, and the unit each person belongs to."""
 
-    def __init__(self, rows: list[Row], organization_id: int, *, units: bool = True) -> None:
+    def __init__(self, rows: list[Row], context: PlanContext, *, units: bool = True) -> None:
+        organization_id = context.organization_id
+        self.context = context
+        self.covered: dict[str, bool] = {}
         wanted = {row.get("username").lower() for row in rows if row.get("username")}
         self.people = {p.lowered: p for p in Person.objects.annotate(lowered=Lower("username"))
                        .filter(organization_id=organization_id, lowered__in=wanted)} if wanted else {}
@@ -63,12 +71,25 @@ class _Lookup:
             if person is None:
                 plan.error("username", _("用户名“%(value)s”不存在") % {"value": username})
                 return None
-            return {"person": person, "unit": None, "scope_unit": self.person_units.get(person.pk)}
+            scope_unit = self.person_units.get(person.pk)
+            return self._in_scope(plan, "username", username, scope_unit,
+                                  {"person": person, "unit": None, "scope_unit": scope_unit})
         unit = self.units.get(code)
         if unit is None:
             plan.error("unit_code", _("机构编码“%(code)s”不存在") % {"code": code})
             return None
-        return {"person": None, "unit": unit, "scope_unit": unit}
+        return self._in_scope(plan, "unit_code", code, unit, {"person": None, "unit": unit, "scope_unit": unit})
+
+    def _in_scope(self, plan: RowPlan, field_code: str, value: str, unit, subject: dict) -> dict | None:
+        """The subject, or None and a row error when it lies outside the importer's part of the tree."""
+        path = unit.path if unit is not None else None
+        key = path or ""
+        if key not in self.covered:
+            self.covered[key] = self.context.covers(path)
+        if not self.covered[key]:
+            plan.error(field_code, _("“%(value)s”不在您负责的范围内，不能导入") % {"value": value})
+            return None
+        return subject
 
 
 def _required(plan: RowPlan, fields) -> None:
@@ -134,6 +155,7 @@ def _key_of(obj) -> str:
 # --- KPI values -------------------------------------------------------------------------------------
 class KpiValuesKind(ImportKind):
     code = "kpi_values"
+    importers = APPRAISAL_MANAGERS
     label = gettext_lazy("KPI 数值")
     label_en = "KPI values"
     sheet_names = ("KPI 数值", "kpi_values")
@@ -148,7 +170,7 @@ class KpiValuesKind(ImportKind):
 
     def plan(self, rows: list[Row], context: PlanContext) -> list[RowPlan]:
         org_id = context.organization_id
-        lookup = _Lookup(rows, org_id)
+        lookup = _Lookup(rows, context)
         codes = selectors.kpi_codes(org_id)
         periods = {row.get("period").upper() for row in rows if row.get("period")}
         kpis = {row.get("kpi_code") for row in rows if row.get("kpi_code")}
@@ -208,6 +230,7 @@ class KpiValuesKind(ImportKind):
 # --- targets -------------------------------------------------------------------------------------------
 class TargetsKind(ImportKind):
     code = "targets"
+    importers = APPRAISAL_MANAGERS
     label = gettext_lazy("指标目标")
     label_en = "Targets"
     sheet_names = ("指标目标", "targets")
@@ -220,7 +243,7 @@ class TargetsKind(ImportKind):
 
     def plan(self, rows: list[Row], context: PlanContext) -> list[RowPlan]:
         org_id = context.organization_id
-        lookup = _Lookup(rows, org_id)
+        lookup = _Lookup(rows, context)
         codes = selectors.kpi_codes(org_id)
         today = timezone.localdate()
         periods = {row.get("period").upper() for row in rows if row.get("period")}
@@ -287,6 +310,7 @@ class TargetsKind(ImportKind):
 # --- attendance -----------------------------------------------------------------------------------------
 class AttendanceKind(ImportKind):
     code = "attendance"
+    importers = APPRAISAL_MANAGERS
     label = gettext_lazy("考勤")
     label_en = "Attendance"
     sheet_names = ("考勤", "attendance")
@@ -305,7 +329,7 @@ class AttendanceKind(ImportKind):
 
     def plan(self, rows: list[Row], context: PlanContext) -> list[RowPlan]:
         org_id = context.organization_id
-        lookup = _Lookup(rows, org_id, units=False)
+        lookup = _Lookup(rows, context, units=False)
         months = set()
         for row in rows:
             with contextlib.suppress(ApplicationError):  # a bad month is named by the row's own check
@@ -367,6 +391,7 @@ class AttendanceKind(ImportKind):
 # --- bonus bases ------------------------------------------------------------------------------------------
 class BonusBasesKind(ImportKind):
     code = "bonus_bases"
+    importers = APPRAISAL_MANAGERS
     label = gettext_lazy("奖金基数")
     label_en = "Bonus bases"
     sheet_names = ("奖金基数", "bonus_bases")
@@ -380,7 +405,7 @@ class BonusBasesKind(ImportKind):
 
     def plan(self, rows: list[Row], context: PlanContext) -> list[RowPlan]:
         org_id = context.organization_id
-        lookup = _Lookup(rows, org_id, units=False)
+        lookup = _Lookup(rows, context, units=False)
         periods = {row.get("period").upper() for row in rows if row.get("period")}
         existing = {(b.person_id, b.period): b for b in BonusBase.objects.filter(
             Q(organization_id=org_id, period__in=periods, person__in=[p.pk for p in lookup.people.values()]))} \

@@ -176,6 +176,7 @@ class CycleFacts:
     forfeits: dict[int, list[dict]] = field(default_factory=dict)
     tolerance: Decimal = Decimal("0.02")
     provided: dict[str, dict[int, tuple[Decimal, dict]]] = field(default_factory=dict)
+    subtree_units: dict[tuple, dict[str, list[int]]] = field(default_factory=dict)  # see _units_within
 
 
 def role_paths(organization_id: int, role: str, scope_unit: Unit, person_ids: Iterable[int] | None = None
@@ -311,8 +312,20 @@ def _agreed(values: list[tuple[str, Decimal]], tolerance: Decimal) -> tuple[Deci
 
 
 def _units_within(facts: CycleFacts, paths: list[str], code: str, table: dict) -> list[int]:
-    return [unit_id for (unit_id, kpi_code) in table if kpi_code == code
-            and any(facts.unit_paths.get(unit_id, "").startswith(p) for p in paths)]
+    """The units of `table` with a `code` figure inside any of `paths`: through an index of every
+    subtree path to the units below it, built once per table and code (not a scan per person)."""
+    key = (id(table), code)
+    index = facts.subtree_units.get(key)
+    if index is None:
+        index = facts.subtree_units[key] = defaultdict(list)
+        for unit_id, kpi_code in table:
+            if kpi_code == code:
+                for prefix in _prefixes(facts.unit_paths.get(unit_id, "")):
+                    index[prefix].append(unit_id)
+    found: dict[int, None] = {}
+    for path in paths:
+        found.update(dict.fromkeys(index.get(path, ())))
+    return list(found)
 
 
 def _figure(facts: CycleFacts, person_id: int, paths: list[str], kpi: dict) -> dict:

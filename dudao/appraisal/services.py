@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from dudao.approvals.services import approval_request_create
 from dudao.core.audit import record_event, record_events, snapshot
+from dudao.core.bulk import bulk_insert
 from dudao.core.errors import (
     ApplicationError,
     ErrorCode,
@@ -79,7 +80,7 @@ def _bulk_write(model, *, actor, create: list, update: list, fields: list[str], 
                 action: str, before: list[dict], now: dt.datetime) -> None:
     """Create and update in chunks, one audit event per record (before and after for changes)."""
     for start in range(0, len(create), CHUNK):
-        chunk = model.objects.bulk_create(create[start:start + CHUNK])
+        chunk = bulk_insert(model, create[start:start + CHUNK])
         record_events(actor=actor, action=f"{action}.create", objects=chunk, at=now,
                       after=[snapshot(obj, audit_fields) for obj in chunk])
     for start in range(0, len(update), CHUNK):
@@ -89,6 +90,10 @@ def _bulk_write(model, *, actor, create: list, update: list, fields: list[str], 
                       before=before[start:start + CHUNK], after=[snapshot(obj, audit_fields) for obj in chunk])
 
 
+def _pk(obj):
+    return obj.pk if obj is not None else None
+
+
 # --- KPI values ------------------------------------------------------------------------------------
 @transaction.atomic
 def kpi_values_import(*, actor, rows: list[dict], import_run=None, now: dt.datetime | None = None) -> tuple[int, int]:
@@ -96,14 +101,16 @@ def kpi_values_import(*, actor, rows: list[dict], import_run=None, now: dt.datet
     existing}; a figure of the same subject, KPI, period and source replaces the earlier one. Then the
     figures that now have two sources are cross-checked. Returns (created, updated)."""
     now = now or timezone.now()
+    import_run_id = _pk(import_run)
     create, update, before = [], [], []
     for row in rows:
         existing = row.get("existing")
         if existing is None:
-            create.append(KpiValue(
-                organization_id=actor.organization_id, person=row.get("person"), unit=row.get("unit"),
-                scope_unit=row.get("scope_unit"), kpi_code=row["kpi_code"], period=row["period"], value=row["value"],
-                source=row["source"], import_run=import_run, created_by=actor, created_at=now, updated_at=now,
+            create.append(KpiValue(  # ids rather than objects: no descriptor work per row
+                organization_id=actor.organization_id, person_id=_pk(row.get("person")),
+                unit_id=_pk(row.get("unit")), scope_unit_id=_pk(row.get("scope_unit")), kpi_code=row["kpi_code"],
+                period=row["period"], value=row["value"], source=row["source"], import_run_id=import_run_id,
+                created_by_id=actor.pk, created_at=now, updated_at=now,
             ))
         elif existing.value != row["value"]:
             before.append(snapshot(existing, KPI_AUDIT_FIELDS))
@@ -131,22 +138,27 @@ def kpi_values_verify(*, actor, groups: set[tuple[str, str]], now: dt.datetime |
         return []
     wanted_groups = {(f"p{g['person_id']}" if g["person_id"] else f"u{g['unit_id']}", g["kpi_code"], g["period"])
                      for g in multi if (g["kpi_code"], g["period"]) in groups}
-    by_group: dict[tuple, list[KpiValue]] = {}
-    light = base.only("person_id", "unit_id", "scope_unit_id", "kpi_code", "period", "source", "value")
-    for value in light.order_by("source", "id").iterator(chunk_size=CHUNK):
-        key = selectors.group_key(value)
+    # Plain tuples, not model instances: a second source of a 100,000-figure file compares 200,000.
+    by_group: dict[tuple, list[tuple]] = {}
+    rows = base.order_by("source", "id").values_list("id", "person_id", "unit_id", "kpi_code", "period", "source",
+                                                     "value")
+    for row in rows.iterator(chunk_size=CHUNK):
+        key = (f"p{row[1]}" if row[1] else f"u{row[2]}", row[3], row[4])
         if key in wanted_groups:
-            by_group.setdefault(key, []).append(value)
+            by_group.setdefault(key, []).append(row)
     limit = selectors.tolerance(organization_id, on=timezone.localdate(now))
-    wanted: dict[str, tuple[KpiValue, KpiValue, Decimal]] = {}
+    pairs: dict[str, tuple[int, int, Decimal]] = {}
     for group, members in by_group.items():
         for index, first in enumerate(members):
             for second in members[index + 1:]:
-                difference = selectors.relative_difference(first.value, second.value)
+                difference = selectors.relative_difference(first[6], second[6])
                 if difference > limit:
-                    wanted[selectors.data_check_key(group, first.source, second.source)] = (first, second, difference)
-    if not wanted:
+                    pairs[selectors.data_check_key(group, first[5], second[5])] = (first[0], second[0], difference)
+    if not pairs:
         return []
+    found = KpiValue.objects.select_related("person", "unit", "scope_unit").in_bulk(
+        {pk for first, second, _d in pairs.values() for pk in (first, second)})
+    wanted = {key: (found[first], found[second], difference) for key, (first, second, difference) in pairs.items()}
     done = set(KpiDataCheck.objects.filter(organization_id=organization_id, key__in=list(wanted))
                .values_list("key", flat=True))
     names = selectors.kpi_codes(organization_id)

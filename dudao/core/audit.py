@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from .bulk import bulk_insert
 from .models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -37,11 +38,37 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot record {type(value).__name__} in the audit log")
 
 
+class _NotPlain(Exception):
+    pass
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of a value that is already plain JSON (str-keyed dicts, lists, str, int, bool, None);
+    raises _NotPlain for anything a JSON round trip would change (decimals, dates, tuples, floats)."""
+    kind = type(value)
+    if kind is dict:
+        copy = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            copy[key] = _plain_copy(item)
+        return copy
+    if kind is list:
+        return [_plain_copy(item) for item in value]
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    raise _NotPlain
+
+
 def to_json_value(value: Any) -> Any:
-    """The plain-JSON form a value takes in the log (and keeps when read back)."""
+    """The plain-JSON form a value takes in the log (and keeps when read back). A value that is
+    already plain (a snapshot's output, recorded in bulk) is copied without the JSON round trip."""
     if value is None:
         return None
-    return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
+    try:
+        return _plain_copy(value)
+    except _NotPlain:
+        return json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -146,7 +173,7 @@ def record_events(*, actor, action: str, objects: list, after: list[dict], at: d
         event.hash = _event_hash(prev_hash, _hashed_fields(event))
         prev_hash = event.hash
         events.append(event)
-    AuditEvent.objects.bulk_create(events)
+    bulk_insert(AuditEvent, events)
     head.seq, head.hash = seq, prev_hash
     head.save(update_fields=["seq", "hash"])
     return events

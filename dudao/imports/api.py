@@ -83,13 +83,14 @@ def import_export(request, kind: str):
 
 @router.get("/{run_id}", response=ImportRunOut)
 def import_get(request, run_id: int):
-    return get_for_actor(ImportRun, actor_of(request), run_id)
+    actor = actor_of(request)
+    return get_for_actor(selectors.runs_for(actor), actor, run_id)
 
 
 @router.post("/{run_id}/apply", response={201: ImportRunOut})
 def import_apply(request, run_id: int):
     """Apply a validated dry run from its stored file: a new run, applied or failed."""
     actor = actor_of(request)
-    run = get_for_actor(ImportRun, actor, run_id, action="run")
+    run = get_for_actor(selectors.runs_for(actor), actor, run_id, action="run")
     applied = services.import_run_apply(actor=actor, run=run)
     return Status(201, services.import_run_start(actor=actor, run=applied))

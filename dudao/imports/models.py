@@ -37,9 +37,22 @@ class ImportRun(OrgScopedModel):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    # Imports change the whole organisation: only its administrators see or run them.
+    # Runs are seen and run by the roles that may import some kind (administrators; for appraisal
+    # data also ops managers and HR: `permissions.all_importers`), over the runs of people in their
+    # subtrees and their own; `selectors.runs_for` narrows that to the kinds the person may import.
     scope_path_field = "created_by__role_assignments__unit__path"
-    scope_roles = {"view": frozenset({"admin"}), "run": frozenset({"admin"})}
+    scope_roles = {"view": frozenset({"admin"}), "run": frozenset({"admin"})}  # widened below
+
+    @classmethod
+    def scope_roles_for(cls, action: str):
+        from .permissions import all_importers
+
+        super().scope_roles_for(action)  # an unknown action is still refused
+        return all_importers()
+
+    @classmethod
+    def scope_extra(cls, actor, action: str):
+        return models.Q(created_by_id=actor.pk)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,7 +10,8 @@ progress, history) knows nothing about units, KPI values or attendance. A kind d
   existing records are looked up in bulk, never one query per row;
 - `apply(plans, context)`: write the planned changes through the owning app's services, inside the
   engine's transaction;
-- `export_rows(organization)` (optional): the current records in the import's own format.
+- `export_rows(organization)` (optional): the current records in the import's own format;
+- `importers`: the roles that may import it (administrators unless the kind says otherwise).
 
 An app above imports registers its kinds in its AppConfig.ready():
 
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field
 
 from django.utils import translation
 from django.utils.functional import Promise
+
+from dudao.core.scoping import EVERYWHERE
 
 _KINDS: dict[str, ImportKind] = {}
 
@@ -97,6 +100,16 @@ class PlanContext:
     actor: object
     shared: dict = field(default_factory=dict)
     progress: Callable[[int], None] = lambda done: None
+    roles: frozenset[str] | None = None
+    """The roles by which the actor imports the kind being planned (its `importers`)."""
+
+    def covers(self, path: str | None) -> bool:
+        """Whether a subject at the unit `path` lies inside the importer's part of the tree (a
+        subject without a unit only for the organisation-wide roles)."""
+        paths = self.actor.scope_paths(self.roles)
+        if paths == EVERYWHERE:
+            return True
+        return path is not None and any(path.startswith(prefix) for prefix in paths)
 
 
 class ImportKind:
@@ -110,6 +123,9 @@ class ImportKind:
     fields: tuple[Field, ...] = ()
     key_field: str = ""
     """The field that identifies a record (a unit's code, a person's username)."""
+    importers: frozenset[str] = frozenset({"admin"})
+    """The roles that may import this kind. A kind open to roles below the administrators checks
+    each row's subject with `PlanContext.covers` (a row outside is a row error)."""
 
     def field(self, code: str) -> Field:
         return next(f for f in self.fields if f.code == code)

@@ -26,7 +26,7 @@ from dudao.core.errors import ApplicationError, ErrorCode, require_permission, v
 from .choices import CONTRACT_KINDS, ONBOARDING, ONBOARDING_KINDS
 from .models import ImportRun
 from .org_kinds import UNIT_CODES
-from .permissions import can_apply_run, can_run_imports
+from .permissions import can_apply_run, can_import_kind, can_run_imports, kind_importers
 from .registry import ImportKind, PlanContext, RowFailure, kind_for, normalise_header, zh
 from .tables import Sheet, check_headers, file_format, read_sheets, sheet_rows
 from .workflow import IMPORT_RUN
@@ -114,6 +114,7 @@ def import_run_create(*, actor, kind: str, content: bytes, filename: str, mappin
     """Keep the uploaded file (and its SHA-256) as a pending run; nothing else changes yet."""
     require_permission(can_run_imports(actor))
     check_kind(kind)
+    require_permission(can_import_kind(actor, kind))
     if not content:
         raise file_error(ErrorCode.VALIDATION, _("文件为空"))
     if mapping is not None and (not isinstance(mapping, dict)
@@ -122,6 +123,7 @@ def import_run_create(*, actor, kind: str, content: bytes, filename: str, mappin
     sheets = read_sheets(content, filename)
     if detect_onboarding and is_onboarding_workbook(sheets):
         kind = ONBOARDING
+        require_permission(can_import_kind(actor, kind))
     parts = kind_sheets(kind, sheets)
     run = ImportRun(
         organization_id=actor.organization_id, kind=kind, original_name=clean_original_name(filename),
@@ -139,7 +141,7 @@ def import_run_create(*, actor, kind: str, content: bytes, filename: str, mappin
 @transaction.atomic
 def import_run_map(*, actor, run: ImportRun, mapping: dict[str, str]) -> ImportRun:
     """Set the column mapping of a run that has not been processed yet."""
-    require_permission(can_run_imports(actor) and run.organization_id == actor.organization_id)
+    require_permission(can_import_kind(actor, run.kind) and run.organization_id == actor.organization_id)
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
     IMPORT_RUN.check_editable(run)
     before = run.mapping
@@ -165,7 +167,7 @@ def _read(run: ImportRun) -> list[Sheet]:
 # --- processing ----------------------------------------------------------------------------------
 def import_run_start(*, actor, run: ImportRun) -> ImportRun:
     """Process the run now (small files) or in a background job (long ones)."""
-    require_permission(can_run_imports(actor) and run.organization_id == actor.organization_id)
+    require_permission(can_import_kind(actor, run.kind) and run.organization_id == actor.organization_id)
     if run.rows <= (inline_max_dry_run_rows() if run.dry_run else inline_max_rows()):
         return import_run_process(actor=actor, run=run)
     with transaction.atomic():
@@ -181,7 +183,7 @@ def import_run_start(*, actor, run: ImportRun) -> ImportRun:
 def import_run_process(*, actor, run: ImportRun) -> ImportRun:
     """Plan every row (no writes); then fail, keep the dry run's preview, or apply all in one
     transaction. The run record is written in every case; the organisation only when all is well."""
-    require_permission(can_run_imports(actor) and run.organization_id == actor.organization_id)
+    require_permission(can_import_kind(actor, run.kind) and run.organization_id == actor.organization_id)
     IMPORT_RUN.check(run, "apply")  # only a run not yet processed is processed
     in_job = run.status == "running"
     offset = 0
@@ -201,6 +203,7 @@ def import_run_process(*, actor, run: ImportRun) -> ImportRun:
     planned = []
     for kind, sheet in parts:
         rows = sheet_rows(sheet, check_headers(kind, sheet.headers, run.mapping).mapping)
+        context.roles = kind_importers(run.kind) & kind.importers  # the onboarding's: administrators
         plans = kind.plan(rows, context)
         offset += len(rows)
         if kind.code == "units":
@@ -250,7 +253,7 @@ def import_run_crashed(*, actor, run: ImportRun) -> ImportRun:
 @transaction.atomic
 def import_run_apply(*, actor, run: ImportRun) -> ImportRun:
     """Apply a validated dry run: a new run on the same stored file and mapping (no re-upload)."""
-    require_permission(can_run_imports(actor) and run.organization_id == actor.organization_id)
+    require_permission(can_import_kind(actor, run.kind) and run.organization_id == actor.organization_id)
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
     IMPORT_RUN.check(run, "apply_dry_run")
     if not can_apply_run(actor, run):

@@ -33,8 +33,9 @@ def run_list(request):
 def run_new(request):
     actor = request.user
     require(can_run_imports(actor))
-    kinds = selectors.kind_choices()
-    initial_kind = request.GET.get("kind") if request.GET.get("kind") in dict(kinds) else ONBOARDING
+    kinds = selectors.kind_choices(actor)
+    initial_kind = request.GET.get("kind") if request.GET.get("kind") in dict(kinds) else (
+        ONBOARDING if ONBOARDING in dict(kinds) else kinds[0][0])
     form = ImportUploadForm(request.POST or None, request.FILES or None, kinds=kinds,
                             initial={"kind": initial_kind, "dry_run": True})
     if request.method == "POST" and form.is_valid():
@@ -56,8 +57,8 @@ def run_new(request):
 @page
 def run_mapping(request, run_id: int):
     actor = request.user
-    run = get_for_actor(ImportRun, actor, run_id, action="run")
-    require(can_run_imports(actor) and IMPORT_RUN.editable(run) and run.kind != ONBOARDING)
+    run = get_for_actor(selectors.runs_for(actor), actor, run_id, action="run")
+    require(IMPORT_RUN.editable(run) and run.kind != ONBOARDING)
     kind = kind_for(run.kind)
     parts = services.kind_sheets(run.kind, services._read(run))
     headers = parts[0][1].headers
@@ -81,7 +82,7 @@ def _labels() -> dict[str, str]:
 @page
 def run_detail(request, run_id: int):
     actor = request.user
-    run = get_for_actor(ImportRun.objects.select_related("created_by", "source"), actor, run_id)
+    run = get_for_actor(selectors.runs_for(actor).select_related("created_by", "source"), actor, run_id)
     labels = _labels()
     changes = []
     for change in run.changes:
@@ -122,7 +123,7 @@ def _error_kind(run: ImportRun, error: dict) -> str:
 @require_POST
 def run_apply(request, run_id: int):
     actor = request.user
-    run = get_for_actor(ImportRun, actor, run_id, action="run")
+    run = get_for_actor(selectors.runs_for(actor), actor, run_id, action="run")
     applied = services.import_run_apply(actor=actor, run=run)
     applied = services.import_run_start(actor=actor, run=applied)
     return redirect(applied)

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from dudao.appraisal.templatetags.appraisal_numbers import grouped
 from dudao.core.testing.matrix import PageListMatrix
 
 from .factories import kpi_value, target
@@ -63,7 +64,7 @@ class TestTargetListPage(PageListMatrix):
         return target(world, unit_key="b_branch", actor="b_admin", value="5151")
 
     def marker(self, target):
-        return str(target.value.normalize())
+        return grouped(target.value)  # 4,242
 
     def test_no_role_does_not_see_it(self):
         assert self.call("no_role", self.target(self.world)).status_code == 404
@@ -99,3 +100,16 @@ def test_the_list_page_queries_do_not_grow_with_rows(world, client, django_asser
         kpi_value(world, unit_key="store2", source=f"B{n}", value=str(50 + n))
     with django_assert_num_queries(17):
         client.get(reverse("appraisal:kpi-value-list"))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_figures_and_targets_show_thousands_separators_without_trailing_zeros(world, client, language):
+    kpi_value(world, value="1234567.5", source="POS")
+    kpi_value(world, unit_key="store2", value="88", source="POS")
+    target(world, value="2500000")
+    client.force_login(world.person("admin"))
+    values = client.get(reverse("appraisal:kpi-value-list"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert ">1,234,567.5<" in values and ">88<" in values
+    assert "1234567.5" not in values and "1,234,567.5000" not in values
+    targets = client.get(reverse("appraisal:target-list"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert ">2,500,000<" in targets and "2500000" not in targets

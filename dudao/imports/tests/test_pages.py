@@ -204,7 +204,7 @@ def test_a_long_file_shows_progress_that_the_page_polls(world, client, settings)
     assert done["HX-Redirect"] == run.get_absolute_url()
 
 
-def test_navigation_offers_imports_to_admins_only(world, client):
+def test_navigation_offers_imports_to_admins_not_to_the_executive(world, client):
     client.force_login(world.person("admin"))
     assert 'href="/imports/"' in client.get(reverse("org:people")).content.decode()
     client.force_login(world.person("executive"))
