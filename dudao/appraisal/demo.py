@@ -80,6 +80,7 @@ def load_demo(context) -> None:
     organization = context.organization
     admin = context.people["admin"]
     ops = context.people.get("ops") or admin
+    hr = context.people.get("hr") or admin
     today = timezone.localdate()
     last = last_complete_month(today)
     before = add_months(last, -1)
@@ -104,24 +105,24 @@ def load_demo(context) -> None:
                                                                             dt.time(18))))
 
     # The month before last: sales from the POS system, satisfaction from the survey company.
-    _import(admin, "kpi_values", "销售", [["门店编码", "指标代码", "期间", "实际值", "来源"]] + [
+    _import(ops, "kpi_values", "销售", [["门店编码", "指标代码", "期间", "实际值", "来源"]] + [
         [codes[n], "target_completion", periods[0], f"{STORES[n][0]:,}", "POS系统"] for n in sorted(codes)
     ], f"{periods[0]} 门店销售额.xlsx")
-    _import(admin, "kpi_values", "满意度", [["门店编码", "指标代码", "期间", "实际值", "来源"]] + [
+    _import(ops, "kpi_values", "满意度", [["门店编码", "指标代码", "期间", "实际值", "来源"]] + [
         [codes[n], "satisfaction", periods[0], f"{STORES[n][2]}%", "神秘顾客"] for n in sorted(codes)
     ], f"{periods[0]} 顾客满意度.xlsx")
-    _import(admin, "kpi_values", "满意度", [["门店编码", "指标代码", "期间", "实际值", "来源"]] + [
+    _import(ops, "kpi_values", "满意度", [["门店编码", "指标代码", "期间", "实际值", "来源"]] + [
         [codes[n], "satisfaction", periods[1], f"{LAST_MONTH_SATISFACTION[n]}%", "神秘顾客"] for n in sorted(codes)
     ], f"{periods[1]} 顾客满意度.xlsx")
 
     # Attendance and bonus bases from HR.
     appraised = [p for p in (*(f"supervisor{i}" for i in range(1, 5)), *(f"store{n:02d}" for n in codes))
                  if Person.objects.filter(organization=organization, username=p).exists()]
-    _import(admin, "attendance", "考勤", [["工号", "月份", "出勤天数", "事假天数", "迟到次数", "早退次数", "旷工次数"]] + [
+    _import(hr, "attendance", "考勤", [["工号", "月份", "出勤天数", "事假天数", "迟到次数", "早退次数", "旷工次数"]] + [
         [username, periods[0], *LEAVE.get(username, (22 if username != "supervisor4" else 14, 0)), 0, 0, 0]
         for username in appraised
     ], f"{periods[0]} 考勤.xlsx")
-    _import(admin, "bonus_bases", "奖金基数", [["工号", "期间", "奖金基数"]] + [
+    _import(hr, "bonus_bases", "奖金基数", [["工号", "期间", "奖金基数"]] + [
         [username, period, "6,000" if username.startswith("supervisor") else "4,000"]
         for period in periods for username in appraised
     ], f"{periods[0]}–{periods[1]} 奖金基数.xlsx")

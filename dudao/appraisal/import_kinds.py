@@ -37,7 +37,19 @@ USERNAME = Field("username", gettext_lazy("用户名"), "Username", aliases=("�
 UNIT_CODE = Field("unit_code", gettext_lazy("机构编码"), "Unit code", aliases=("门店编码", "网点编码", "编码"),
                   help=gettext_lazy("机构（门店）的编码；与用户名二选一"))
 KPI_CODE = Field("kpi_code", gettext_lazy("指标代码"), "KPI code", required=True, aliases=("指标", "kpi"),
-                 help=gettext_lazy("考核方案中的指标代码，例如 target_completion"))
+                 help=gettext_lazy("考核方案中的指标代码（例如 target_completion）或指标名称（例如 销售额指标完成率）"))
+
+
+def _kpi_codes(rows: list[Row], organization_id: int) -> dict[str, str]:
+    """The scheme's KPI codes (code -> name). A row may name its KPI as a scheme does
+    (销售额指标完成率) as well as by its code: the name is replaced by the code before the row is
+    checked."""
+    codes, by_name = selectors.kpi_catalog(organization_id)
+    for row in rows:
+        given = row.get("kpi_code")
+        if given and given not in codes and given in by_name:
+            row.values["kpi_code"] = by_name[given]
+    return codes
 PERIOD = Field("period", gettext_lazy("期间"), "Period", required=True, aliases=("月份", "考核期间", "周期"),
                help=gettext_lazy("YYYY-MM、YYYY-Qn、YYYY-Hn 或 YYYY，例如 2026-01、2026-Q1"))
 
@@ -171,7 +183,7 @@ class KpiValuesKind(ImportKind):
     def plan(self, rows: list[Row], context: PlanContext) -> list[RowPlan]:
         org_id = context.organization_id
         lookup = _Lookup(rows, context)
-        codes = selectors.kpi_codes(org_id)
+        codes = _kpi_codes(rows, org_id)
         periods = {row.get("period").upper() for row in rows if row.get("period")}
         kpis = {row.get("kpi_code") for row in rows if row.get("kpi_code")}
         sources = {row.get("source") for row in rows if row.get("source")}
@@ -244,7 +256,7 @@ class TargetsKind(ImportKind):
     def plan(self, rows: list[Row], context: PlanContext) -> list[RowPlan]:
         org_id = context.organization_id
         lookup = _Lookup(rows, context)
-        codes = selectors.kpi_codes(org_id)
+        codes = _kpi_codes(rows, org_id)
         today = timezone.localdate()
         periods = {row.get("period").upper() for row in rows if row.get("period")}
         existing: dict = {}

@@ -40,6 +40,14 @@ def kpi_codes(organization_id: int, on=None) -> dict[str, str]:
     return {kpi.code: kpi.name for scheme in policy.appraisal.schemes for kpi in scheme.kpis}
 
 
+def kpi_catalog(organization_id: int, on=None) -> tuple[dict[str, str], dict[str, str]]:
+    """(code -> name, name -> code) over every scheme, from one read of the policy (one code may
+    carry a different name in each scheme)."""
+    policy = policy_for(organization_id, on=on or timezone.localdate())
+    kpis = [kpi for scheme in policy.appraisal.schemes for kpi in scheme.kpis]
+    return {kpi.code: kpi.name for kpi in kpis}, {kpi.name: kpi.code for kpi in kpis}
+
+
 def tolerance(organization_id: int, on=None) -> Decimal:
     return Decimal(str(policy_for(organization_id, on=on or timezone.localdate()).data_import.tolerance))
 

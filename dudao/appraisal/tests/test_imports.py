@@ -152,3 +152,17 @@ def test_export_reimports_with_nothing_changed(world, kind):
     again = run_import(world, kind, exported, "export.xlsx")
     assert again.status == "applied", again.errors
     assert (again.created, again.updated) == (0, 0)
+
+
+def test_a_kpi_may_be_named_as_the_scheme_names_it(world):
+    run = run_import(world, "kpi_values", xlsx({"KPI 数值": [
+        ["门店编码", "指标", "月份", "金额", "数据来源"],
+        ["S1", "销售额指标完成率", "2026-01", "123,456", "POS系统"],
+        ["S1", "不存在的指标", "2026-01", "1", "POS系统"],
+    ]}))
+    assert run.status == "failed"
+    assert [(e["row"], e["field"]) for e in run.errors] == [(3, "kpi_code")], run.errors
+    run = run_import(world, "kpi_values", xlsx({"KPI 数值": [
+        ["门店编码", "指标", "月份", "金额", "数据来源"], ["S1", "销售额指标完成率", "2026-01", "123,456", "POS系统"]]}))
+    assert run.status == "applied", run.errors
+    assert KpiValue.objects.get(kpi_code="target_completion").value == Decimal("123456")
