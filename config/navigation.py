@@ -29,6 +29,7 @@ from dudao.planning.permissions import can_plan, can_see_surprise_visits
 from dudao.policies.permissions import can_view_policy
 from dudao.reporting.models import READERS as REPORT_READERS
 from dudao.reporting.models import UNIT_MANAGERS
+from dudao.training.permissions import can_view_training
 from dudao.workplans.permissions import READERS as WORK_PLAN_READERS
 from dudao.workplans.permissions import can_plan as can_plan_work
 
@@ -85,6 +86,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
     ("analytics:dashboard", _("分析"), can_view_analytics),
     ("incidents:incident-list", _("事故投诉"), _holds(INCIDENT_REPORTERS)),
     ("discipline:ledger", _("违规"), can_view_ledger),
+    ("training:session-list", _("培训"), can_view_training),
     ("workplans:plan-list", _("工作计划"), lambda person: can_plan_work(person) or _holds(WORK_PLAN_READERS)(person)),
     ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates),
     ("org:tree", _("组织架构"), _holds(ORG_READERS)),
@@ -100,6 +102,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
 USER_MENU: list[tuple[str, object, Callable[..., bool]]] = [
     ("appraisal:mine", _("我的考核"), _anyone),
     ("discipline:my-record", _("我的违规记录"), _anyone),
+    ("training:mine", _("我的培训"), _anyone),
 ]
 
 
