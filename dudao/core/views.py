@@ -11,7 +11,11 @@ from django.shortcuts import render
 from .access import get_for_actor
 from .errors import ApplicationError, ErrorCode
 
-__all__ = ["get_for_actor", "page", "render_page", "form_error", "require"]
+__all__ = ["REFUSALS_AS_404", "get_for_actor", "page", "render_page", "form_error", "require"]
+
+# Service refusals a page re-raises instead of showing on its form: a step someone may not take, on
+# an object they may not see, does not exist for them (the `page` decorator answers 404).
+REFUSALS_AS_404 = frozenset({ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED})
 
 
 def page(view):

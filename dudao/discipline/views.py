@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from dudao.core.access import get_for_actor
 from dudao.core.attachments import attachment_upload, disposition_header
-from dudao.core.errors import ApplicationError, ErrorCode
+from dudao.core.errors import ApplicationError
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
-from dudao.core.views import form_error, page, render_page, require
+from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
 from dudao.org.models import Person, RoleAssignment, Unit
 from dudao.policies.choices import CardColour
 from dudao.policies.registry import policy_for
@@ -29,7 +29,6 @@ from .models import Violation
 from .permissions import HANDLERS, can_read_discipline_of, can_record_violation, can_view_ledger
 
 PAGE_SIZE = 50
-REFUSALS_AS_404 = {ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED}
 
 
 def _year(request) -> int:

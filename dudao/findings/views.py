@@ -20,7 +20,7 @@ from dudao.core.attachments import attachment_upload
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
-from dudao.core.views import form_error, get_for_actor, page, render_page, require
+from dudao.core.views import REFUSALS_AS_404, form_error, get_for_actor, page, render_page, require
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Unit
 from dudao.policies.choices import SEVERITY_BADGES, Severity
@@ -58,7 +58,6 @@ from .workflow import FINDING
 
 PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 20
-REFUSALS_AS_404 = {ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED}
 
 
 def _badges() -> dict:

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dudao.core.access import get_for_actor
-from dudao.core.errors import ApplicationError, ErrorCode
-from dudao.core.views import form_error, page, render_page, require
+from dudao.core.errors import ApplicationError
+from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
 from dudao.org.models import Unit
 from dudao.policies.choices import Severity
 from dudao.policies.registry import policy_for
@@ -21,8 +21,6 @@ from . import services
 from .choices import STATUS_BADGES, IncidentKind, IncidentSeverity, IncidentStatus
 from .models import Incident
 from .permissions import REPORTERS, can_report, can_respond
-
-REFUSALS_AS_404 = {ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED}
 
 
 class IncidentForm(forms.Form):

@@ -16,15 +16,13 @@ from django.views.decorators.http import require_POST
 from dudao.core.access import get_for_actor
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.periods import Period, add_months, month_start
-from dudao.core.views import form_error, page, render_page, require
+from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
 from dudao.org.models import Person, Unit
 from dudao.policies.registry import policy_for
 
 from . import selectors, services
 from .models import Invitee, Session
 from .permissions import ORGANISERS, can_organise, can_view_training
-
-REFUSALS_AS_404 = {ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED}
 
 
 def _organised_units(actor):

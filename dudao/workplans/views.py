@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dudao.core.access import get_for_actor
-from dudao.core.errors import ApplicationError, ErrorCode
-from dudao.core.views import page, render_page, require
+from dudao.core.errors import ApplicationError
+from dudao.core.views import REFUSALS_AS_404, page, render_page, require
 from dudao.policies.choices import Period
 from dudao.policies.registry import policy_for
 
@@ -19,8 +19,6 @@ from . import services
 from .choices import PLAN_STATUS_BADGES, PlanStatus
 from .models import WorkPlan
 from .permissions import can_plan
-
-REFUSALS_AS_404 = {ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED}
 
 
 class PlanForm(forms.Form):
