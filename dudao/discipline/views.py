@@ -99,7 +99,8 @@ def violation_create(request):
         pk=actor.pk).order_by("display_name")
     form = ViolationForm(request.POST or None, request.FILES or None, units=units, people=people, cards=cards,
                          witnesses=witnesses,
-                         initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
+                         initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0),
+                                  "unit": units.first() if units.count() == 1 else None})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

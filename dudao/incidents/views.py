@@ -75,14 +75,22 @@ def incident_list(request):
         "page_obj": page_obj, "status": status, "statuses": IncidentStatus.choices})
 
 
+def _own_unit(actor, units):
+    """The unit a store's own people report for: the only one they may choose, else their role's unit."""
+    if len(units) == 1:
+        return units[0]
+    own = set(actor.role_assignments.values_list("unit_id", flat=True))
+    return next((u for u in units if u.pk in own), None)
+
+
 @page
 def incident_create(request):
     actor = request.user
     require(actor.has_role(*REPORTERS))
     units = Unit.objects.filter(pk__in=[u.pk for u in Unit.objects.visible_to(actor) if can_report(actor, u)],
                                 is_active=True).order_by("path")
-    form = IncidentForm(request.POST or None, units=units,
-                        initial={"occurred_at": timezone.localtime().replace(second=0, microsecond=0)})
+    form = IncidentForm(request.POST or None, units=units, initial={
+        "occurred_at": timezone.localtime().replace(second=0, microsecond=0), "unit": _own_unit(actor, units)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

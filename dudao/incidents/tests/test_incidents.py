@@ -283,3 +283,9 @@ class TestIncidentFindingPage(_One, PageObjectMatrix):
 
     def data(self, world, target):
         return {"category": "risk", "severity": "medium"}
+
+
+def test_a_store_manager_reports_for_their_store_without_choosing_it(world, client):
+    client.force_login(world.person("unit_manager"))
+    page = client.get(reverse("incidents:incident-create")).content.decode()
+    assert f'<option value="{world.units["store1"].pk}" selected>' in page
