@@ -17,7 +17,7 @@ from dudao.findings.services import finding_create
 from dudao.findings.services.early_warning import WARNING_KIND, warned_people
 from dudao.notifications.services import notify
 from dudao.org.choices import Role
-from dudao.org.selectors import RoleHolders
+from dudao.org.selectors import role_holders
 from dudao.policies.choices import Severity
 from dudao.policies.registry import policy_for
 
@@ -51,12 +51,7 @@ def deadlines(policy, *, kind: str, severity: str, quality: bool, occurred_at: d
 
 
 def _responders(unit) -> list:
-    holders = RoleHolders(unit.organization_id, [Role.UNIT_MANAGER, Role.REGION_MANAGER, Role.SUPERVISOR])
-    people: dict[int, object] = {}
-    for role in (Role.UNIT_MANAGER, Role.REGION_MANAGER, Role.SUPERVISOR):
-        for person in holders.over(unit, role):
-            people.setdefault(person.pk, person)
-    return list(people.values())
+    return role_holders(unit, [Role.UNIT_MANAGER, Role.REGION_MANAGER, Role.SUPERVISOR])
 
 
 @transaction.atomic
@@ -164,9 +159,7 @@ def incidents_escalate(*, now: dt.datetime) -> int:
     count = 0
     for incident in late:
         with transaction.atomic():
-            holders = RoleHolders(incident.organization_id, [Role.REGION_MANAGER, Role.OPS_MANAGER])
-            people = [*holders.over(incident.unit, Role.REGION_MANAGER),
-                      *holders.over(incident.unit, Role.OPS_MANAGER, fallback="nearest")]
+            people = role_holders(incident.unit, [Role.REGION_MANAGER, Role.OPS_MANAGER], nearest={Role.OPS_MANAGER})
             notify(recipients=people, kind="incident.overdue", obj=incident, at=now, url=f"/incidents/{incident.pk}/",
                    title=_("%(unit)s 的%(kind)s已超过答复时限未处理") % {
                        "unit": incident.unit.name, "kind": incident.get_kind_display()},

@@ -121,12 +121,18 @@ class RoleHolders:
         raise ValueError(f"unknown fallback {fallback!r}")
 
 
-def role_holders(unit: Unit, roles: Iterable[str]) -> list[Person]:
-    """Active people holding one of `roles` over `unit` (on it or an ancestor, or organisation-wide)."""
+def role_holders(unit: Unit, roles: Iterable[str], *, nearest: Iterable[str] = (),
+                 exclude_ids: Iterable[int] = ()) -> list[Person]:
+    """Active people holding one of `roles` over `unit` (on it or an ancestor, or organisation-wide),
+    each once, by name. For the roles in `nearest` (those that serve from the operations center),
+    when nobody holds the role over the unit the holders nearest to it in the tree stand in.
+    `exclude_ids` are left out before that fallback is looked for."""
+    roles, nearest, exclude_ids = set(roles), set(nearest), set(exclude_ids)
     holders = RoleHolders(unit.organization_id, roles)
     people: dict[int, Person] = {}
-    for role in sorted(set(roles)):
-        for person in holders.over(unit, role):
+    for role in sorted(roles):
+        fallback = "nearest" if role in nearest else ""
+        for person in holders.over(unit, role, fallback=fallback, exclude_ids=exclude_ids):
             people.setdefault(person.pk, person)
     return sorted(people.values(), key=lambda person: (person.display_name, person.pk))
 

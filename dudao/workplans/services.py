@@ -15,7 +15,7 @@ from dudao.core.errors import ApplicationError, ErrorCode, deny_permission, vali
 from dudao.core.periods import window_of
 from dudao.notifications.services import notify
 from dudao.org.models import RoleAssignment
-from dudao.org.selectors import RoleHolders
+from dudao.org.selectors import role_holders
 from dudao.policies.choices import Period
 from dudao.policies.registry import policy_for
 
@@ -40,12 +40,8 @@ def _home_unit(actor):
 
 
 def _readers(plan) -> list:
-    holders = RoleHolders(plan.organization_id, ["department_head", "ops_manager"])
-    people = {}
-    for role in ("department_head", "ops_manager"):
-        for person in holders.over(plan.unit, role, fallback="nearest", exclude_ids={plan.owner_id}):
-            people.setdefault(person.pk, person)
-    return list(people.values())
+    roles = {"department_head", "ops_manager"}
+    return role_holders(plan.unit, roles, nearest=roles, exclude_ids={plan.owner_id})
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from dudao.notifications.services import notify
 from dudao.org.choices import Role
-from dudao.org.selectors import RoleHolders
+from dudao.org.selectors import role_holders
 from dudao.policies.choices import Severity
 
 WARNED_ROLES = (Role.REGION_MANAGER, Role.OPS_MANAGER, Role.EXECUTIVE)
@@ -23,12 +23,7 @@ WARNING_KIND = "warning.critical"
 def warned_people(unit) -> list:
     """The region manager(s) over the unit, the operations manager (the nearest one when none
     covers the unit: they work from the operations center) and the executive."""
-    holders = RoleHolders(unit.organization_id, WARNED_ROLES)
-    people: dict[int, object] = {}
-    for role in WARNED_ROLES:
-        for person in holders.over(unit, role, fallback="nearest" if role == Role.OPS_MANAGER else ""):
-            people.setdefault(person.pk, person)
-    return list(people.values())
+    return role_holders(unit, WARNED_ROLES, nearest={Role.OPS_MANAGER})
 
 
 def is_critical(finding) -> bool:
