@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import numberformat
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from dudao.policies.choices import KpiSource, Period
@@ -14,13 +16,20 @@ from dudao.policies.choices import KpiSource, Period
 from .models import Appraisal
 
 
+def grouped(number: Decimal) -> str:
+    """A number as a Chinese office writes it, in both languages: a comma every three digits and no
+    trailing zeros (a stored 1234567.5000 reads 1,234,567.5). Django's zh_Hans format has no
+    thousands separator, so its own filters would print 1234567.5."""
+    number = number.normalize()
+    if number == number.to_integral_value():
+        number = number.quantize(Decimal(1))  # 1.2E+6 -> 1200000
+    return numberformat.format(number, get_format("DECIMAL_SEPARATOR"), grouping=3, thousand_sep=",",
+                               force_grouping=True)
+
+
 def _n(value) -> str:
-    """A figure as a Chinese office writes it: thousands separators, no trailing zeros."""
-    if value is None:
-        return "—"
-    number = Decimal(str(value))
-    places = min(4, max(0, -number.normalize().as_tuple().exponent))
-    return f"{number:,.{places}f}"
+    """A figure in a sentence: grouped, "—" when there is none."""
+    return "—" if value is None else grouped(Decimal(str(value)))
 
 
 def score(value) -> str:
