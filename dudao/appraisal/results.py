@@ -47,6 +47,15 @@ def _policy(cycle):
     return policy_for(cycle.organization_id, on=parse_period(cycle.period).start)
 
 
+def appeal_closes_at(cycle, finalised_at: dt.datetime | None = None) -> tuple[int, dt.datetime | None]:
+    """(days, moment): the policy's `appeal_window_days` and when the window closes, that many
+    days after the cycle was finalised (`finalised_at` stands in for a cycle not final yet);
+    the moment is None when neither is known."""
+    days = _policy(cycle).appraisal.appeal_window_days
+    finalised = cycle.finalised_at or finalised_at
+    return days, (finalised + dt.timedelta(days=days) if finalised is not None else None)
+
+
 def _role_label(role: str) -> str:
     try:
         return str(Role(role).label)
@@ -221,9 +230,7 @@ def appraisal_appeal(*, actor, appraisal: Appraisal, reason: str, now: dt.dateti
                  .get(pk=appraisal.pk))
     cycle = appraisal.cycle
     APPRAISAL.check(appraisal, "appeal")
-    days = _policy(cycle).appraisal.appeal_window_days
-    finalised = cycle.finalised_at or now
-    closes = finalised + dt.timedelta(days=days)
+    days, closes = appeal_closes_at(cycle, now)
     if now > closes:
         raise ApplicationError(ErrorCode.CONFLICT, _("复议期限已过：结果定稿后 %(days)s 天内（%(until)s 前）可申请复议") % {
             "days": days, "until": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")},

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dudao.core.attachments import disposition_header
 from dudao.core.errors import ApplicationError, ErrorCode, validation_error
-from dudao.core.periods import parse_period
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.facts.figures import average
@@ -273,17 +272,8 @@ def _appraisal_context(actor, appraisal: Appraisal, *, entered: dict | None = No
         "manual": manual, "errors_general": (errors or {}).get(""),
         "can_see_cycle": AppraisalCycle.objects.visible_to(actor).filter(pk=appraisal.cycle_id).exists(),
         "can_appeal": appraisal.status == AppraisalStatus.FINAL and can_appeal_appraisal(actor, appraisal),
-        "appeal_closes": _appeal_closes(appraisal),
+        "appeal_closes": results.appeal_closes_at(appraisal.cycle)[1],
     }
-
-
-def _appeal_closes(appraisal: Appraisal):
-    """When the person's appeal window closes (policy `appeal_window_days` after finalisation)."""
-    cycle = appraisal.cycle
-    if cycle.finalised_at is None:
-        return None
-    days = policy_for(cycle.organization_id, on=parse_period(cycle.period).start).appraisal.appeal_window_days
-    return cycle.finalised_at + dt.timedelta(days=days)
 
 
 @page
