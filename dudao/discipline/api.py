@@ -12,11 +12,10 @@ from dudao.core.access import get_for_actor
 from dudao.core.api import Pagination, actor_of
 from dudao.core.errors import ApplicationError, ErrorCode, validation_error
 from dudao.findings.selectors import attachments_named
-from dudao.org.models import Person, RoleAssignment, Unit
+from dudao.org.models import Person, Unit
 
 from . import selectors, services
 from .models import Violation
-from .permissions import can_read_discipline_of
 from .schemas import AppealIn, AppealOut, DisciplineOut, ViolationIn, ViolationOut
 
 violations_router = Router(tags=["discipline"])
@@ -80,9 +79,8 @@ def violation_appeal(request, violation_id: int, payload: AppealIn):
 def person_discipline(request, person_id: int, year: int | None = None):
     """A person's year: counts, absences counted from lates, fines, cards, and the year-end forfeit."""
     actor = actor_of(request)
-    person = Person.objects.filter(pk=person_id, organization_id=actor.organization_id).first()
-    units = [a.unit for a in RoleAssignment.objects.filter(person_id=person_id).select_related("unit")] if person else []
-    if person is None or not can_read_discipline_of(actor, person, units):
+    person = selectors.person_readable(actor, person_id)
+    if person is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
     year = year or timezone.localdate().year
     if not 2000 <= year <= 2100:

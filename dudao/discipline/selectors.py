@@ -21,10 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.appraisal.models import Attendance
+from dudao.org.models import Person, RoleAssignment, Unit
 from dudao.policies.registry import policy_for
 
 from .choices import COUNTING_STATUSES, ViolationKind
 from .models import Violation
+from .permissions import can_read_discipline_of
 
 CARD_COLOURS = ("blue", "yellow", "red")
 
@@ -33,8 +35,6 @@ def violations(actor, *, unit_id: int | None = None, person_id: int | None = Non
                year: int | None = None):
     queryset = Violation.objects.visible_to(actor).select_related("person", "witness", "handler", "unit")
     if unit_id is not None:
-        from dudao.org.models import Unit
-
         unit = Unit.objects.filter(pk=unit_id, organization_id=actor.organization_id).first()
         queryset = queryset.filter(unit__path__startswith=unit.path) if unit else queryset.none()
     if person_id is not None:
@@ -44,6 +44,16 @@ def violations(actor, *, unit_id: int | None = None, person_id: int | None = Non
     if year:
         queryset = queryset.filter(occurred_at__year=year)
     return queryset.order_by("-occurred_at", "-id")
+
+
+def person_readable(actor, person_id: int):
+    """The person whose record `actor` asks for, when they may read it (themself, or a ledger reader
+    over a unit the person holds a role on); None otherwise, whatever the reason."""
+    person = Person.objects.filter(pk=person_id, organization_id=actor.organization_id).first()
+    if person is None:
+        return None
+    units = [a.unit for a in RoleAssignment.objects.filter(person_id=person_id).select_related("unit")]
+    return person if can_read_discipline_of(actor, person, units) else None
 
 
 def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:

@@ -17,7 +17,7 @@ from dudao.core.attachments import attachment_upload, disposition_header
 from dudao.core.errors import ApplicationError
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
-from dudao.org.models import Person, RoleAssignment, Unit
+from dudao.org.models import Person, Unit
 from dudao.policies.choices import CardColour
 from dudao.policies.registry import policy_for
 
@@ -26,7 +26,7 @@ from .choices import VIOLATION_STATUS_BADGES, ViolationStatus
 from .export import ledger_workbook
 from .forms import ViolationForm
 from .models import Violation
-from .permissions import HANDLERS, can_read_discipline_of, can_record_violation, can_view_ledger
+from .permissions import HANDLERS, can_record_violation, can_view_ledger
 
 PAGE_SIZE = 50
 
@@ -180,9 +180,8 @@ def my_record(request):
 @page
 def person_record(request, person_id: int):
     actor = request.user
-    person = Person.objects.filter(pk=person_id, organization_id=actor.organization_id).first()
-    units = [a.unit for a in RoleAssignment.objects.filter(person_id=person_id).select_related("unit")] if person else []
-    require(person is not None and can_read_discipline_of(actor, person, units))
+    person = selectors.person_readable(actor, person_id)
+    require(person is not None)
     return _person_page(request, person)
 
 
