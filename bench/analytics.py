@@ -30,31 +30,14 @@ import sys
 import time
 from pathlib import Path
 
+from throwaway import QueryCounter
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGET_SUMMARY_P95_MS = 300
 TARGET_EVALUATION_S = 60
 TARGET_BULLETIN_S = 10
-
-class QueryCounter:
-    """Counts the queries run inside it (CaptureQueriesContext keeps only the last 9,000)."""
-
-    def __init__(self, connection) -> None:
-        self.connection, self.count = connection, 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self):
-        self._wrapper = self.connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self._wrapper.__exit__(*exc)
-
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)

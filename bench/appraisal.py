@@ -29,7 +29,7 @@ import io
 import time
 from decimal import Decimal
 
-from throwaway import setup_throwaway_database, timed_import
+from throwaway import QueryCounter, setup_throwaway_database, timed_import
 
 KPIS = ("target_completion", "key_site_management", "satisfaction", "qsc", "training_participation")
 
@@ -161,7 +161,6 @@ def population(admin, people: int, stamp: str) -> None:
 
 def appraisal_cycle(admin, people: int, stamp: str) -> None:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from dudao.appraisal import services as appraisal
     from dudao.appraisal.models import Appraisal
@@ -171,11 +170,11 @@ def appraisal_cycle(admin, people: int, stamp: str) -> None:
     root = Unit.objects.get(organization_id=admin.organization_id, parent__isnull=True)
 
     def timed(label: str, step):
-        with CaptureQueriesContext(connection) as queries:
+        with QueryCounter(connection) as queries:
             started, cpu = time.perf_counter(), time.process_time()
             result = step()
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        print(f"{label:<16} {seconds:7.2f} s  {cpu:6.2f} s cpu  {len(queries):6d} queries")
+        print(f"{label:<16} {seconds:7.2f} s  {cpu:6.2f} s cpu  {queries.count:6d} queries")
         return result
 
     cycle = timed("cycle open", lambda: appraisal.cycle_create(actor=admin, role="unit_manager", period=CYCLE_PERIOD,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from dudao.approvals.services import approval_request_create
 from dudao.core.audit import record_event, record_events, snapshot
-from dudao.core.bulk import bulk_insert
+from dudao.core.bulk import insert_rows
 from dudao.core.errors import (
     ApplicationError,
     ErrorCode,
@@ -76,13 +76,18 @@ def parse_number(text, field: str, *, places: int | None = None) -> Decimal:
     return number
 
 
-def _bulk_write(model, *, actor, create: list, update: list, fields: list[str], audit_fields: list[str],
+def _bulk_write(model, *, actor, create: list[dict], update: list, fields: list[str], audit_fields: list[str],
                 action: str, before: list[dict], now: dt.datetime) -> None:
-    """Create and update in chunks, one audit event per record (before and after for changes)."""
+    """Create (`create`: rows of attname -> value, written without building instances) and update
+    (instances) in chunks, one audit event per record (before and after for changes)."""
+    label = model._meta.label_lower
+    recorded = [f.attname for f in model._meta.concrete_fields if f.name in audit_fields or f.attname in audit_fields]
     for start in range(0, len(create), CHUNK):
-        chunk = bulk_insert(model, create[start:start + CHUNK])
-        record_events(actor=actor, action=f"{action}.create", objects=chunk, at=now,
-                      after=[snapshot(obj, audit_fields) for obj in chunk])
+        chunk = create[start:start + CHUNK]
+        pks = insert_rows(model, chunk)
+        record_events(actor=actor, action=f"{action}.create", objects=[(label, pk) for pk in pks], at=now,
+                      organization_id=actor.organization_id,
+                      after=[{attname: row[attname] for attname in recorded} for row in chunk])
     for start in range(0, len(update), CHUNK):
         chunk = update[start:start + CHUNK]
         model.objects.bulk_update(chunk, fields)
@@ -106,12 +111,12 @@ def kpi_values_import(*, actor, rows: list[dict], import_run=None, now: dt.datet
     for row in rows:
         existing = row.get("existing")
         if existing is None:
-            create.append(KpiValue(  # ids rather than objects: no descriptor work per row
-                organization_id=actor.organization_id, person_id=_pk(row.get("person")),
-                unit_id=_pk(row.get("unit")), scope_unit_id=_pk(row.get("scope_unit")), kpi_code=row["kpi_code"],
-                period=row["period"], value=row["value"], source=row["source"], import_run_id=import_run_id,
-                created_by_id=actor.pk, created_at=now, updated_at=now,
-            ))
+            create.append({
+                "organization_id": actor.organization_id, "person_id": _pk(row.get("person")),
+                "unit_id": _pk(row.get("unit")), "scope_unit_id": _pk(row.get("scope_unit")),
+                "kpi_code": row["kpi_code"], "period": row["period"], "value": row["value"], "source": row["source"],
+                "import_run_id": import_run_id, "created_by_id": actor.pk, "created_at": now, "updated_at": now,
+            })
         elif existing.value != row["value"]:
             before.append(snapshot(existing, KPI_AUDIT_FIELDS))
             existing.value, existing.import_run, existing.updated_at = row["value"], import_run, now
@@ -202,9 +207,9 @@ def attendance_import(*, actor, rows: list[dict], import_run=None, now: dt.datet
     for row in rows:
         existing = row.get("existing")
         if existing is None:
-            create.append(Attendance(organization_id=actor.organization_id, person=row["person"],
-                                     scope_unit=row.get("scope_unit"), month=row["month"], import_run=import_run,
-                                     **{f: row[f] for f in fields}))
+            create.append({"organization_id": actor.organization_id, "person_id": row["person"].pk,
+                           "scope_unit_id": _pk(row.get("scope_unit")), "month": row["month"],
+                           "import_run_id": _pk(import_run), **{f: row[f] for f in fields}})
         elif any(getattr(existing, f) != row[f] for f in fields):
             before.append(snapshot(existing, ATTENDANCE_AUDIT_FIELDS))
             for f in fields:
@@ -224,9 +229,9 @@ def bonus_bases_import(*, actor, rows: list[dict], import_run=None, now: dt.date
     for row in rows:
         existing = row.get("existing")
         if existing is None:
-            create.append(BonusBase(organization_id=actor.organization_id, person=row["person"],
-                                    scope_unit=row.get("scope_unit"), period=row["period"], base=row["base"],
-                                    import_run=import_run))
+            create.append({"organization_id": actor.organization_id, "person_id": row["person"].pk,
+                           "scope_unit_id": _pk(row.get("scope_unit")), "period": row["period"], "base": row["base"],
+                           "import_run_id": _pk(import_run)})
         elif existing.base != row["base"]:
             before.append(snapshot(existing, BONUS_BASE_AUDIT_FIELDS))
             existing.base, existing.import_run = row["base"], import_run

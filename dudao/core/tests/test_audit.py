@@ -7,7 +7,12 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from dudao.core import db_triggers
-from dudao.core.audit import record_event, verify_chain
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+
+from dudao.core.audit import _json_default, record_event, record_events, to_json_value, verify_chain
 from dudao.core.errors import ApplicationError
 from dudao.core.models import AuditChainHead, AuditEvent
 from dudao.org import services
@@ -59,6 +64,36 @@ def test_update_and_delete_are_refused_by_the_database(world):
         AuditEvent.objects.filter(pk=event.pk).delete()
     event.refresh_from_db()
     assert event.action != "tampered"
+
+
+VALUES = [
+    {"value": Decimal("1234.5000"), "on": dt.date(2026, 11, 30), "at": dt.datetime(2026, 12, 1, 8, 30, tzinfo=dt.UTC),
+     "time": dt.time(9, 15), "id": uuid.UUID(int=7), "nested": [{"a": None, "b": True, "c": 3}, "二"]},
+    {"tuple": (1, 2), "float": 0.1, "set": {"b", "a"}, 3: "int key"},
+    [Decimal("-0.5"), dt.datetime(2026, 12, 1, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))],
+    "text", 12, None,
+]
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_a_recorded_value_is_its_json_round_trip(value):
+    expected = None if value is None else json.loads(json.dumps(value, default=_json_default, ensure_ascii=False))
+    assert to_json_value(value) == expected
+
+
+def test_events_recorded_in_bulk_chain_and_verify(world):
+    admin, unit = world.person("admin"), world.unit("store1")
+    before = AuditEvent.objects.count()
+    appended = record_events(actor=admin, action="unit.touch", objects=[unit, ("org.unit", 999)],
+                             after=[{"value": Decimal("1.50")}, {"on": dt.date(2026, 12, 6)}],
+                             before=[None, {"n": 1}], organization_id=admin.organization_id)
+    assert appended == 2 and AuditEvent.objects.count() == before + 2
+    first, second = AuditEvent.objects.filter(action="unit.touch").order_by("seq")
+    assert (first.object_id, first.after, first.before) == (str(unit.pk), {"value": "1.50"}, None)
+    assert (second.object_type, second.object_id, second.after, second.before) == (
+        "org.unit", "999", {"on": "2026-12-06"}, {"n": 1})
+    assert second.prev_hash == first.hash and AuditChainHead.objects.get().hash == second.hash
+    assert verify_chain().ok
 
 
 def test_intact_chain_verifies(world, capsys):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dudao.core.bulk import bulk_insert
+from dudao.core.bulk import bulk_insert, insert_rows
 from dudao.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +40,26 @@ def test_it_writes_what_bulk_create_writes_and_sets_the_ids():
 def test_nothing_to_insert_is_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert bulk_insert(AuditEvent, []) == []
+
+
+def _row(event: AuditEvent) -> dict:
+    return {f.attname: getattr(event, f.attname) for f in AuditEvent._meta.concrete_fields if f.attname != "id"}
+
+
+def test_insert_rows_writes_what_bulk_create_writes_and_returns_the_ids_in_order():
+    by_django = AuditEvent.objects.bulk_create(_events(1, 250, "a"))
+    ids = insert_rows(AuditEvent, [_row(event) for event in _events(10_001, 250, "b")], batch_size=100)
+    assert len(set(ids)) == 250
+    assert [AuditEvent.objects.get(pk=pk).object_id for pk in ids[:3]] == ["0", "1", "2"]
+    ours = AuditEvent.objects.filter(pk__in=ids)
+    assert _rows(ours) == _rows(by_django)
+
+
+def test_insert_rows_gives_a_left_out_field_its_default_and_refuses_an_unknown_one():
+    row = _row(_events(1, 1, "c")[0])
+    del row["before"]  # null=True, no default: NULL
+    [pk] = insert_rows(AuditEvent, [row])
+    assert AuditEvent.objects.get(pk=pk).before is None
+    with pytest.raises(TypeError, match="colour"):
+        insert_rows(AuditEvent, [{**row, "colour": "red"}])
+    assert AuditEvent.objects.count() == 1
