@@ -7,24 +7,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils import numberformat
-from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
+from dudao.core.numbers import grouped, money
 from dudao.policies.choices import KpiSource, Period
 
 from .models import Appraisal
-
-
-def grouped(number: Decimal) -> str:
-    """A number as a Chinese office writes it, in both languages: a comma every three digits and no
-    trailing zeros (a stored 1234567.5000 reads 1,234,567.5). Django's zh_Hans format has no
-    thousands separator, so its own filters would print 1234567.5."""
-    number = number.normalize()
-    if number == number.to_integral_value():
-        number = number.quantize(Decimal(1))  # 1.2E+6 -> 1200000
-    return numberformat.format(number, get_format("DECIMAL_SEPARATOR"), grouping=3, thousand_sep=",",
-                               force_grouping=True)
 
 
 def _n(value) -> str:
@@ -35,13 +23,6 @@ def _n(value) -> str:
 def score(value) -> str:
     """A score always with its one decimal (86.0, not 86)."""
     return "—" if value is None else f"{Decimal(str(value)):.1f}"
-
-
-def money(value) -> str:
-    """Money the way a Chinese finance office writes it, in every language: ¥12,345.00."""
-    if value is None:
-        return "—"
-    return f"¥{Decimal(str(value)):,.2f}"
 
 
 def _source_label(source: str) -> str:

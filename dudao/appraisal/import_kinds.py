@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dudao.core.errors import ApplicationError
+from dudao.core.numbers import parse_number
 from dudao.core.periods import parse_month, parse_period
 from dudao.imports.registry import Field, ImportKind, PlanContext, Row, RowFailure, RowPlan
 from dudao.org.models import Person, Unit
@@ -138,7 +139,7 @@ def _number(plan: RowPlan, code: str, *, places: int | None = None, minimum=None
     if not text:
         return None
     try:
-        number = services.parse_number(text, code, places=0 if integer else places)
+        number = parse_number(text, code, places=0 if integer else places)
     except ApplicationError as exc:
         plan.error(code, exc.message)
         return None

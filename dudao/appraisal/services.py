@@ -7,7 +7,7 @@ figure file is one transaction), and every record created or changed has its aud
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -25,6 +25,7 @@ from dudao.core.errors import (
     require_permission,
     validation_error,
 )
+from dudao.core.numbers import parse_number
 from dudao.core.periods import add_months, month_start, normalise_period, parse_period
 from dudao.facts.figures import competition_ranks
 from dudao.findings.choices import FindingSource
@@ -54,26 +55,6 @@ KPI_AUDIT_FIELDS = ["person", "unit", "kpi_code", "period", "value", "source", "
 TARGET_AUDIT_FIELDS = ["person", "unit", "kpi_code", "period", "value", "status", "approval"]
 ATTENDANCE_AUDIT_FIELDS = ["person", "month", "days_worked", "personal_leave_days", "late", "early_leave", "absence"]
 BONUS_BASE_AUDIT_FIELDS = ["person", "period", "base"]
-
-
-def parse_number(text, field: str, *, places: int | None = None) -> Decimal:
-    """A number as people type it: thousands separators, a currency sign, a percent sign
-    ("95%" -> 95); anything else is refused naming the field."""
-    cleaned = str(text if text is not None else "").strip()
-    for mark in (",", "，", " ", "\u00a0", "¥", "￥", "元"):
-        cleaned = cleaned.replace(mark, "")
-    cleaned = cleaned.removesuffix("%").removesuffix("％")
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or abs(number) >= Decimal("1e15"):
-        raise validation_error(field, _("“%(value)s”不是有效的数字") % {"value": text})
-    if places is not None:
-        if number != number.quantize(Decimal(1).scaleb(-places)):
-            raise validation_error(field, _("最多 %(places)s 位小数") % {"places": places})
-        number = number.quantize(Decimal(1).scaleb(-places))
-    return number
 
 
 def _bulk_write(model, *, actor, create: list[dict], update: list, fields: list[str], audit_fields: list[str],

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from dudao.appraisal.templatetags.appraisal_numbers import grouped
+from dudao.core.templatetags.numbers import grouped
 from dudao.core.testing.matrix import PageListMatrix
 
 from .factories import kpi_value, target

@@ -177,7 +177,7 @@ def test_the_kind_chooser_offers_the_three_request_forms(world, client):
 def test_an_activity_fund_request_keeps_its_own_fields(world, client):
     client.force_login(world.people["unit_manager"])
     response = client.post(reverse("approvals:create") + "?kind=activity_funds", {
-        "kind": "activity_funds", "unit": world.units["store1"].pk, "title": "周年店庆", "amount": "800",
+        "kind": "activity_funds", "unit": world.units["store1"].pk, "title": "周年店庆", "amount": "1800",
         "activity": "周年店庆", "activity_date": "2026-12-12", "participants": "30", "purpose": "布置与礼品",
     })
     assert response.status_code == 302, response.content.decode()[:800]
@@ -187,6 +187,8 @@ def test_an_activity_fund_request_keeps_its_own_fields(world, client):
     assert list(created.steps.values_list("role", flat=True)) == ["department_head", "ops_manager", "executive"]
     text = client.get(reverse("approvals:detail", args=[created.pk])).content.decode()
     assert "活动名称" in text and "布置与礼品" in text
+    assert '<dd class="amount">1,800.00</dd>' in text  # grouped as a finance office writes it
+    assert "1,800.00" in client.get(reverse("approvals:mine")).content.decode()
 
 
 def test_a_refused_request_shows_the_reason_on_the_form_and_saves_nothing(world, client):

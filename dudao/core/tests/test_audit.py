@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
-
-from dudao.core import db_triggers
 import datetime as dt
 import json
 import uuid
 from decimal import Decimal
 
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from dudao.core import db_triggers
 from dudao.core.audit import _json_default, record_event, record_events, to_json_value, verify_chain
 from dudao.core.errors import ApplicationError
 from dudao.core.models import AuditChainHead, AuditEvent
