@@ -44,9 +44,14 @@ def _filters(request) -> dict:
     return {"year": _year(request), "status": status}
 
 
+def _card_label(card: str) -> str:
+    return CardColour(card).label if card in CardColour.values else ""
+
+
 def _badged(violations):
     for violation in violations:
         violation.badge = VIOLATION_STATUS_BADGES.get(violation.status, "")
+        violation.card_label = _card_label(violation.card)
     return violations
 
 
@@ -133,7 +138,7 @@ def violation_detail(request, violation_id: int):
     violation = get_for_actor(Violation.objects.select_related("person", "witness", "handler", "unit"), actor,
                               violation_id)
     violation.badge = VIOLATION_STATUS_BADGES.get(violation.status, "")
-    violation.card_label = CardColour(violation.card).label if violation.card in CardColour.values else ""
+    violation.card_label = _card_label(violation.card)
     signatures = [
         (_("当事人"), violation.person, violation.party_confirmed_at),
         (_("证明人"), violation.witness, violation.witness_confirmed_at),
