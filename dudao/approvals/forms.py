@@ -115,6 +115,9 @@ DETAIL_LABELS = {
     "bonus_total": _("奖金合计"),
     "results_due_on": _("结果截止日"),
     "first_step": _("第一步"),
+    # Violation appeals (made by discipline).
+    "fine": _("罚款（元）"),
+    "card": _("牌"),
 }
 
 AMOUNT_LABELS = {

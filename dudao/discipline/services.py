@@ -23,7 +23,7 @@ from dudao.core.errors import (
 )
 from dudao.notifications.services import notify
 from dudao.org.models import Person, RoleAssignment
-from dudao.policies.choices import ApprovalKind
+from dudao.policies.choices import ApprovalKind, CardColour
 from dudao.policies.registry import policy_for
 
 from .choices import ViolationKind, ViolationStatus
@@ -188,7 +188,7 @@ def violation_appeal(*, actor, violation: Violation, reason: str, now: dt.dateti
             "name": actor.display_name, "kind": violation.get_kind_display(),
             "day": timezone.localtime(violation.occurred_at).strftime("%Y-%m-%d")})[:200],
         detail={"violation_id": violation.pk, "reason": reason, "fine": f"{violation.fine}",
-                "card": violation.card or ""},
+                **({"card": str(CardColour(violation.card).label)} if violation.card in CardColour.values else {})},
     )
     VIOLATION.apply(violation, "appeal", actor=actor, changes={"appeal": approval}, audit_fields=AUDIT_FIELDS,
                     at=now, extra={"reason": reason})

@@ -44,9 +44,14 @@ def _filters(request) -> dict:
     return {"year": _year(request), "status": status}
 
 
+def _card_label(card: str) -> str:
+    return CardColour(card).label if card in CardColour.values else ""
+
+
 def _badged(violations):
     for violation in violations:
         violation.badge = VIOLATION_STATUS_BADGES.get(violation.status, "")
+        violation.card_label = _card_label(violation.card)
     return violations
 
 
@@ -133,6 +138,7 @@ def violation_detail(request, violation_id: int):
     violation = get_for_actor(Violation.objects.select_related("person", "witness", "handler", "unit"), actor,
                               violation_id)
     violation.badge = VIOLATION_STATUS_BADGES.get(violation.status, "")
+    violation.card_label = _card_label(violation.card)
     signatures = [
         (_("当事人"), violation.person, violation.party_confirmed_at),
         (_("证明人"), violation.witness, violation.witness_confirmed_at),
@@ -144,6 +150,7 @@ def violation_detail(request, violation_id: int):
     return render_page(request, "discipline/violation_detail.html", {
         "violation": violation, "signatures": signatures, "can_sign": can_sign,
         "can_appeal": violation.status == ViolationStatus.EFFECTIVE and actor.pk == violation.person_id,
+        "can_read_person": selectors.person_readable(actor, violation.person_id) is not None,
         "attachments": list(violation.attachments.all()),
     })
 
