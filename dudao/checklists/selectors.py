@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from .choices import TemplateStatus
-from .models import Template
+from .models import Item, Template
 from .permissions import can_manage_templates
 
 
@@ -44,3 +44,14 @@ def lineage_versions(actor, template: Template):
 def published_templates(actor):
     """The versions new inspections and plans may use: published, in the actor's organisation."""
     return templates_for(actor).filter(status=TemplateStatus.PUBLISHED).order_by("name", "-version")
+
+
+def item_texts(organization_id: int, codes: list[str]) -> dict[str, str]:
+    """What each item code asks, as the newest template version of the organisation words it (the newest
+    template row: a code names the same check across versions): {code: text}, codes no template has left out."""
+    texts: dict[str, str] = {}
+    rows = (Item.objects.filter(template__organization_id=organization_id, code__in=codes)
+            .order_by("-template_id").values_list("code", "text"))
+    for code, text in rows:
+        texts.setdefault(code, text)
+    return texts

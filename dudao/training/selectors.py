@@ -35,7 +35,8 @@ def proposals(scope_unit, window: Period, *, on) -> list[dict]:
                                                 failed=True, item__code__in=[i["item_code"] for i in items])
                           .values_list("item__code", "inspection__unit_id").distinct()):
         units[code].add(unit_id)
-    return [{**item, "unit_ids": sorted(units[item["item_code"]]), "roles": [str(r) for r in TRAINED_ROLES]}
+    return [{**item, "unit_ids": sorted(units[item["item_code"]]), "roles": [str(r) for r in TRAINED_ROLES],
+             "role_labels": [str(r.label) for r in TRAINED_ROLES]}
             for item in items]
 
 

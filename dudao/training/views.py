@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dudao.checklists.selectors import item_texts
 from dudao.core.access import get_for_actor
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.periods import Period, add_months, month_start
@@ -102,6 +103,12 @@ def session_create(request):
     return render_page(request, "training/session_form.html", {"form": form})
 
 
+def _item_labels(organization_id: int, codes: list[str]) -> list[str]:
+    """The checks a session is about, as their text with the code: "加药间通风良好 (SF03)"."""
+    texts = item_texts(organization_id, codes) if codes else {}
+    return [f"{texts[code]} ({code})" if code in texts else code for code in codes]
+
+
 @page
 def session_detail(request, session_id: int):
     actor = request.user
@@ -111,6 +118,7 @@ def session_detail(request, session_id: int):
     attended = [i for i in recorded if i.attended]
     return render_page(request, "training/session_detail.html", {
         "session": session, "invitees": invitees, "can_record": can_organise(actor, session.scope_unit),
+        "items": _item_labels(session.organization_id, session.item_codes),
         "rate": round(len(attended) * 100 / len(recorded), 1) if recorded else None,
         "pass_mark": policy_for(session.organization_id, on=timezone.localdate(session.starts_at)).training.test_pass_score,
     })

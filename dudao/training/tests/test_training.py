@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from dudao.analytics.tests.factories import Data
@@ -61,6 +62,17 @@ def test_proposals_name_the_most_failed_items_with_their_units_and_roles(world):
     assert [(p["item_code"], p["count"]) for p in found] == [("C1", 2)]
     assert found[0]["unit_ids"] == sorted([world.units["store1"].pk, world.units["store2"].pk])
     assert found[0]["roles"] == ["unit_manager", "staff"]
+    assert found[0]["role_labels"] == ["店长/负责人", "员工"]
+
+
+@pytest.mark.django_db
+def test_a_session_page_names_its_checks_by_their_text(world, client):
+    data = Data(world)
+    item = data.template.items.get()
+    session = session_of(world)
+    client.force_login(world.person("hr"))
+    page = client.get(reverse("training:session-detail", args=[session.pk])).content.decode()
+    assert f"{item.text} (C1)" in page
 
 
 @pytest.mark.django_db
