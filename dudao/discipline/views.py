@@ -165,6 +165,7 @@ def violation_confirm(request, violation_id: int):
     except ApplicationError as exc:
         if exc.code in REFUSALS_AS_404:
             raise
+        messages.error(request, exc.message)  # e.g. signed already, or under appeal: said, not swallowed
     return redirect("discipline:violation-detail", violation.pk)
 
 

@@ -168,6 +168,18 @@ def test_recording_from_the_form_then_both_sign_makes_it_effective(world, client
     assert "迟到 15 分钟" not in page and reverse("discipline:violation-detail", args=[recorded.pk]) in page
 
 
+def test_a_signature_the_state_refuses_is_said_on_the_page_and_changes_nothing(world, client):
+    recorded = violation(world)
+    Violation.objects.filter(pk=recorded.pk).update(status="overturned")  # e.g. overturned on appeal meanwhile
+    before = AuditEvent.objects.count()
+    client.force_login(world.person("staff"))
+    response = client.post(reverse("discipline:violation-confirm", args=[recorded.pk]), follow=True)
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    recorded.refresh_from_db()
+    assert recorded.party_confirmed_at is None and AuditEvent.objects.count() == before
+
+
 def test_a_refused_record_shows_the_error_on_the_field_and_saves_nothing(world, client):
     client.force_login(world.person("unit_manager"))
     before = (Violation.objects.count(), AuditEvent.objects.count())
