@@ -29,7 +29,7 @@ from .choices import ActionStatus, CaseKind
 from .models import Meeting, MeetingAction, MeetingAttendee, MeetingCase
 from .permissions import ORG_WIDE_ORGANISERS, can_hold_meeting_over
 
-PROPOSALS_PER_KIND = 8
+PROPOSALS_PER_KIND = 5
 
 
 def review_period(organization_id: int, today: dt.date) -> Period:

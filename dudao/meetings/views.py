@@ -21,6 +21,8 @@ from .permissions import can_complete_action, can_edit_meeting, can_hold_meeting
 from .presenters import case_facts
 from .workflow import MEETING
 
+PRESELECTED = 2
+
 
 def _reraise(exc: ApplicationError) -> None:
     if exc.code in REFUSALS_AS_404:
@@ -77,10 +79,14 @@ def meeting_create(request):
         else:
             return redirect("meetings:detail", meeting.pk)
     rows = []
+    shown: dict[str, int] = {}
     for proposal in proposals:
         key = f"{proposal.kind}:{proposal.record.pk}"
+        shown[proposal.kind] = shown.get(proposal.kind, 0) + 1
+        # The first two of each kind are ticked to start with; the organiser adds or drops the rest.
+        ticked = key in picked_cases if request.method == "POST" else shown[proposal.kind] <= PRESELECTED
         rows.append({"key": key, "reason": proposal.reason, "record": proposal.record, "kind": proposal.kind,
-                     "checked": key in picked_cases if request.method == "POST" else True,
+                     "checked": ticked,
                      "note": request.POST.get(f"note-{key}", proposal.reason)})
     return render_page(request, "meetings/meeting_form.html", {
         "form": form, "units": units, "unit": unit, "period": period, "rows": rows, "people": people,
@@ -99,6 +105,7 @@ def _detail(request, meeting: Meeting, *, minutes_form=None, action_form=None, e
         action.can_complete = action.status == ActionStatus.OPEN and can_complete_action(actor, action)
         action.error = (errors or {}).get(action.pk, "")
     can_edit = can_edit_meeting(actor, meeting)
+    open_actions = any(a.status == ActionStatus.OPEN for a in actions)
     can_minutes = can_edit and MEETING.allowed(meeting, "record_minutes")
     can_add = can_edit and MEETING.allowed(meeting, "add_action")
     people = selectors.candidate_attendees(actor, meeting.scope_unit) if can_add else []
@@ -108,7 +115,7 @@ def _detail(request, meeting: Meeting, *, minutes_form=None, action_form=None, e
         "attendees": [a.person for a in meeting.attendees.all()],
         "minutes_form": (minutes_form or MinutesForm(initial={"text": meeting.minutes})) if can_minutes else None,
         "action_form": (action_form or ActionForm(people=people)) if can_add else None,
-        "can_close": can_edit and MEETING.allowed(meeting, "close"),
+        "can_close": can_edit and MEETING.allowed(meeting, "close") and (not open_actions or "close" in (errors or {})),
         "errors": errors or {}, "today": today,
     }, status=status)
 
