@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from dudao.core.audit import record_event, snapshot
 from dudao.core.errors import deny_permission, full_clean_or_refuse, validation_error
-from dudao.core.periods import window_before
 from dudao.findings.models import Finding
 from dudao.incidents.models import Incident
 from dudao.inspections.models import Inspection
@@ -21,7 +20,6 @@ from dudao.notifications.services import notify
 from dudao.org.choices import Role
 from dudao.org.models import Organization, Unit
 from dudao.org.selectors import role_holders
-from dudao.policies.registry import policy_for
 
 from . import selectors
 from .choices import ActionStatus, CaseKind, MeetingStatus
@@ -221,8 +219,8 @@ def meetings_missing_remind(*, now: dt.datetime) -> int:
     today = timezone.localdate(now)
     count = 0
     for organization in Organization.objects.filter(is_active=True).order_by("pk"):
-        kind = policy_for(organization.pk, on=today).training.operations_meeting_period
-        start, end = window_before(kind, today)
+        period = selectors.review_period(organization.pk, today)
+        start, end = period.start, period.end
         if timezone.localdate(organization.created_at) > start:
             continue  # the organisation did not exist for the whole period
         root = Unit.objects.filter(organization=organization, parent__isnull=True).first()
