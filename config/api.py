@@ -29,6 +29,7 @@ def _mount() -> None:
     from dudao.imports.api import router as imports_router
     from dudao.incidents.api import router as incidents_router
     from dudao.inspections.api import router as inspections_router
+    from dudao.meetings.api import meeting_actions_router, meetings_router
     from dudao.notifications.api import router as notifications_router
     from dudao.org.api import auth_router, me_router, people_router, units_router
     from dudao.planning.api import router as plans_router
@@ -63,6 +64,8 @@ def _mount() -> None:
     api.add_router("/work-plans", work_plans_router)
     api.add_router("/incidents", incidents_router)
     api.add_router("/training", training_router)
+    api.add_router("/meetings", meetings_router)
+    api.add_router("/meeting-actions", meeting_actions_router)
 
 
 _mount()

@@ -23,6 +23,7 @@ from dudao.imports.permissions import can_run_imports
 from dudao.incidents.permissions import REPORTERS as INCIDENT_REPORTERS
 from dudao.inspections.models import INSPECTION_READERS
 from dudao.inspections.permissions import can_inspect
+from dudao.meetings.permissions import can_hold_meetings
 from dudao.org.choices import Role
 from dudao.org.permissions import can_manage_people
 from dudao.planning.permissions import can_plan, can_see_surprise_visits
@@ -87,6 +88,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
     ("incidents:incident-list", _("事故投诉"), _holds(INCIDENT_REPORTERS)),
     ("discipline:ledger", _("违规"), can_view_ledger),
     ("training:session-list", _("培训"), can_view_training),
+    ("meetings:list", _("会议"), can_hold_meetings),
     ("workplans:plan-list", _("工作计划"), lambda person: can_plan_work(person) or _holds(WORK_PLAN_READERS)(person)),
     ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates),
     ("org:tree", _("组织架构"), _holds(ORG_READERS)),
@@ -103,6 +105,7 @@ USER_MENU: list[tuple[str, object, Callable[..., bool]]] = [
     ("appraisal:mine", _("我的考核"), _anyone),
     ("discipline:my-record", _("我的违规记录"), _anyone),
     ("training:mine", _("我的培训"), _anyone),
+    ("meetings:list", _("我的会议事项"), _anyone),
 ]
 
 

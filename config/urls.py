@@ -30,6 +30,7 @@ urlpatterns = [
     path("work-plans/", include("dudao.workplans.urls")),
     path("incidents/", include("dudao.incidents.urls")),
     path("training/", include("dudao.training.urls")),
+    path("meetings/", include("dudao.meetings.urls")),
     path("help/", include("dudao.help.urls")),
 ]
 

@@ -31,6 +31,7 @@ AREA_LABELS = {
     "evaluation": _("考评"),
     "appraisal": _("考核"),
     "warning": _("预警"),
+    "meeting": _("会议"),
 }
 
 # Kinds that are mailed at once even to people who chose the daily digest: an early warning of a
@@ -87,6 +88,10 @@ GROUP_SUMMARIES = {
     "bulletin.unread": _("%(count)s 期公报待阅读"),
     "evaluation.key_target": _("%(count)s 条重点整改通知"),
     "evaluation.review_case": _("%(count)s 个管理评议待处理"),
+    "meeting.invited": _("%(count)s 个会议通知"),
+    "meeting.action_assigned": _("%(count)s 项会议事项待完成"),
+    "meeting.action_overdue": _("%(count)s 项会议事项已逾期"),
+    "meeting.action_done": _("%(count)s 项会议事项已完成"),
 }
 
 
