@@ -116,8 +116,8 @@ def demo_load() -> tuple[Organization, list[DemoLogin], bool]:
 
 
 # Each domain app that has demo data exposes `dudao/<app>/demo.py` with `load_demo(context)`;
-# they run in this order (later ones build on earlier ones' data; notifications last, to date and read
-# what the others sent).
+# they run in this order (later ones build on earlier ones' data; notifications then dates and reads
+# what the others sent, and meetings, last, dates its own notifications as it sends them).
 DEMO_APPS = ["checklists", "planning", "inspections", "findings", "approvals", "reporting", "analytics",
              "appraisal", "discipline", "training", "workplans", "incidents", "notifications", "meetings"]
 
