@@ -30,6 +30,7 @@ urlpatterns = [
     path("work-plans/", include("dudao.workplans.urls")),
     path("incidents/", include("dudao.incidents.urls")),
     path("training/", include("dudao.training.urls")),
+    path("cadres/", include("dudao.cadres.urls")),
     path("help/", include("dudao.help.urls")),
 ]
 

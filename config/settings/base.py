@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dudao.workplans",
     "dudao.incidents",
     "dudao.training",
+    "dudao.cadres",
     "dudao.provisioning",
     "dudao.workbench",
     "dudao.help",

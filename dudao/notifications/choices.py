@@ -31,6 +31,7 @@ AREA_LABELS = {
     "evaluation": _("考评"),
     "appraisal": _("考核"),
     "warning": _("预警"),
+    "cadres": _("干部评估"),
 }
 
 # Kinds that are mailed at once even to people who chose the daily digest: an early warning of a

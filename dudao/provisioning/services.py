@@ -119,7 +119,7 @@ def demo_load() -> tuple[Organization, list[DemoLogin], bool]:
 # they run in this order (later ones build on earlier ones' data; notifications last, to date and read
 # what the others sent).
 DEMO_APPS = ["checklists", "planning", "inspections", "findings", "approvals", "reporting", "analytics",
-             "appraisal", "notifications"]
+             "appraisal", "notifications", "cadres"]
 
 
 @dataclass
