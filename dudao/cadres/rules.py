@@ -9,7 +9,8 @@ Ability (能力评级), from the quarter's basis score: the mean of the person's
 the quarter's months when there are any (the appraisal is the person's own score), otherwise the
 mean of their stores' monthly evaluation scores (the store's composite):
 - A: basis >= ABILITY_A_MIN (90) and no failed evaluation month: excellent across the board;
-- B: basis >= ABILITY_B_MIN (80): clearly above the pass mark (an A with a failed month is a B);
+- B: basis >= ABILITY_B_MIN (85): clearly above the pass mark (an A with a failed month is a B);
+  both thresholds are raised to the pass mark should a policy set it higher;
 - C: basis >= the evaluation's pass mark: passes;
 - D: below the pass mark, or as many failed months as open a review;
 - no basis at all: C, saying so, to be confirmed by hand.
@@ -35,12 +36,12 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from dudao.facts.figures import mean
+from dudao.facts.figures import mean, round1
 
 from .choices import Ability, Pay, Post
 
 ABILITY_A_MIN = Decimal(90)
-ABILITY_B_MIN = Decimal(80)
+ABILITY_B_MIN = Decimal(85)
 TRAINING_ATTENDANCE_MIN = Decimal(80)
 
 
@@ -73,7 +74,8 @@ def suggest(figures: dict, *, pass_mark: Decimal, review_after: int) -> dict:
     review = failed >= review_after or consecutive >= review_after
 
     # --- ability
-    words = {"score": basis, "a": ABILITY_A_MIN, "b": ABILITY_B_MIN, "pass": pass_mark}
+    a_min, b_min = max(ABILITY_A_MIN, pass_mark), max(ABILITY_B_MIN, pass_mark)
+    words = {"score": round1(basis), "a": a_min, "b": b_min, "pass": pass_mark}
     if basis is None:
         ability = Ability.C
         reasons["ability"].append(_("本季度没有考核得分和月度评估得分，暂按合格（C）起草，请人工确认"))
@@ -81,12 +83,12 @@ def suggest(figures: dict, *, pass_mark: Decimal, review_after: int) -> dict:
         reasons["ability"].append(
             (_("本季度考核平均分 %(score)s") if source == "appraisal" else _("所管门店本季度月度评估平均分 %(score)s"))
             % words)
-        if basis >= ABILITY_A_MIN and not failed:
+        if basis >= a_min and not failed:
             ability = Ability.A
             reasons["ability"].append(_("不低于 %(a)s 分且没有未通过评估的月份，评为 A") % words)
-        elif basis >= ABILITY_B_MIN:
+        elif basis >= b_min:
             ability = Ability.B
-            if basis >= ABILITY_A_MIN:
+            if basis >= a_min:
                 reasons["ability"].append(_("虽不低于 %(a)s 分，但有 %(n)s 个月评估未通过，评为 B") % {**words, "n": failed})
             else:
                 reasons["ability"].append(_("不低于 %(b)s 分，评为 B") % words)
