@@ -21,7 +21,7 @@ Post (职务调整):
   the seeds: two failed evaluations in a row mean demotion or dismissal);
 - promote candidate: ability A, no penalty in the year and training attendance not below
   TRAINING_ATTENDANCE_MIN (a candidate must be a model in discipline and learning);
-- coach: ability C or D, a key-target month, or training attendance below the minimum;
+- coach: ability C or D (judged on a score), a key-target month, or training attendance below the minimum;
 - keep otherwise.
 
 Pay (薪资调整):
@@ -112,7 +112,7 @@ def suggest(figures: dict, *, pass_mark: Decimal, review_after: int) -> dict:
         post = Post.PROMOTE
         reasons["post"].append(_("能力评级 A，本年没有违规处罚，培训出勤达标，可作为晋升候选"))
     else:
-        if ability in (Ability.C, Ability.D):
+        if ability in (Ability.C, Ability.D) and basis is not None:
             reasons["post"].append(_("能力评级 %(ability)s，需要辅导提升") % {"ability": ability})
         if key_targets:
             reasons["post"].append(_("门店有 %(n)s 个月被列为重点整改对象") % {"n": key_targets})
@@ -121,7 +121,7 @@ def suggest(figures: dict, *, pass_mark: Decimal, review_after: int) -> dict:
                 "rate": training, "min": TRAINING_ATTENDANCE_MIN})
         post = Post.COACH if reasons["post"] else Post.KEEP
         if post == Post.KEEP:
-            reasons["post"].append(_("各项数据正常，保持现岗"))
+            reasons["post"].append(_("各项数据正常，保持现岗") if basis is not None else _("没有可依据的数据，保持现岗"))
 
     # --- pay
     if post == Post.DEMOTION_REVIEW:

@@ -108,7 +108,7 @@ def test_absences_and_missed_training_temper_the_suggestions(world):
 
 def test_rules_without_any_score_draft_a_c_and_say_so():
     drafted = rules.suggest({}, pass_mark=Decimal(80), review_after=2)
-    assert (drafted["ability"], drafted["post"], drafted["pay"]) == ("C", "coach", "keep")
+    assert (drafted["ability"], drafted["post"], drafted["pay"]) == ("C", "keep", "keep")
     assert "人工确认" in drafted["reasons"]["ability"][0]
 
 
