@@ -32,6 +32,7 @@ AREA_LABELS = {
     "appraisal": _("考核"),
     "warning": _("预警"),
     "cadres": _("干部评估"),
+    "training": _("培训"),
 }
 
 # Kinds that are mailed at once even to people who chose the daily digest: an early warning of a
