@@ -25,10 +25,10 @@ def _report(request, report_id: int, action: str = "view") -> CadreReport:
     return get_for_actor(CadreReport.objects.select_related("scope_unit"), actor_of(request), report_id, action=action)
 
 
-def _out(report: CadreReport) -> dict:
+def _out(report: CadreReport, actor) -> dict:
     return {"id": report.pk, "quarter": report.quarter, "scope_unit_id": report.scope_unit_id,
             "status": report.status, "created_at": report.created_at, "published_at": report.published_at,
-            "rules": report.rules, "rows": selectors.report_rows(report)}
+            "rules": report.rules, "rows": selectors.report_rows(report, actor)}
 
 
 @router.post("", response={201: ReportOut})
@@ -37,7 +37,7 @@ def report_create(request, payload: ReportIn):
     actor = actor_of(request)
     unit = get_for_actor(Unit, actor, payload.scope_unit_id)
     report = services.cadre_report_create(actor=actor, quarter=payload.quarter, scope_unit=unit)
-    return Status(201, _out(report))
+    return Status(201, _out(report, actor))
 
 
 @router.get("", response=list[ReportSummaryOut])
@@ -48,7 +48,7 @@ def report_list(request, status: str = "", quarter: str = ""):
 
 @router.get("/{report_id}", response=ReportOut)
 def report_detail(request, report_id: int):
-    return _out(_report(request, report_id))
+    return _out(_report(request, report_id), actor_of(request))
 
 
 @router.put("/{report_id}/rows/{row_id}", response=RowOut)
@@ -61,13 +61,14 @@ def row_update(request, report_id: int, row_id: int, payload: RowIn):
 @router.post("/{report_id}/publish", response=ReportOut)
 def report_publish(request, report_id: int):
     report = services.cadre_report_publish(actor=actor_of(request), report=_report(request, report_id, "manage"))
-    return _out(_report(request, report.pk))
+    return _out(_report(request, report.pk), actor_of(request))
 
 
 @router.get("/{report_id}/xlsx", response={200: None})
 def report_xlsx(request, report_id: int):
     report = _report(request, report_id)
-    response = HttpResponse(report_workbook(report, selectors.report_rows(report)), content_type=XLSX_CONTENT_TYPE)
+    rows = selectors.report_rows(report, actor_of(request))
+    response = HttpResponse(report_workbook(report, rows), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = disposition_header(
         f"{_('干部季度评估')}-{report.quarter}.xlsx", f"cadres-{report.quarter}.xlsx")
     return response

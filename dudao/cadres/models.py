@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dudao.core.scoping import OrgScopedModel
+from dudao.reporting.models import ancestor_paths
 
 from .choices import Ability, Pay, Post, ReportStatus
-from .permissions import EDITORS, ORG_READERS, READERS
+from .permissions import EDITORS, ORG_READERS, READERS, region_paths
 
 
 class CadreReport(OrgScopedModel):
@@ -47,7 +48,14 @@ class CadreReport(OrgScopedModel):
         # The operations manager, HR and the executive work from the center or the root but read
         # (and, for the editors, write) every scope of the organisation.
         roles = ORG_READERS if action == "view" else EDITORS
-        return Q(organization_id=actor.organization_id) if actor.has_role(*roles) else None
+        if actor.has_role(*roles):
+            return Q(organization_id=actor.organization_id)
+        if action != "view":
+            return None
+        # A region manager also reads a report over a wider scope (the organisation's), for the
+        # rows of their own region only (`selectors.report_rows`).
+        ancestors = {prefix for path in region_paths(actor) for prefix in ancestor_paths(path)}
+        return Q(scope_unit__path__in=sorted(ancestors)) if ancestors else None
 
     def __str__(self) -> str:
         return f"{self.quarter} {self.scope_unit_id}"

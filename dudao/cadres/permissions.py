@@ -10,6 +10,20 @@ ORG_READERS = EDITORS | {"executive"}
 READERS = ORG_READERS | {"region_manager"}
 
 
+REGION_READERS = frozenset({"region_manager"})
+
+
+def region_paths(actor) -> list[str]:
+    """The subtrees where the actor reads cadre rows as a region manager."""
+    paths = actor.scope_paths(REGION_READERS) if is_active_actor(actor) else []
+    return [] if isinstance(paths, str) else list(paths)
+
+
+def reads_every_row(actor, report) -> bool:
+    """Whether the actor reads the whole report, not only their region's rows."""
+    return actor.has_role(*ORG_READERS) or actor_covers(actor, REGION_READERS, report.scope_unit.path)
+
+
 def can_view_cadre_reports(actor) -> bool:
     return is_active_actor(actor) and actor.has_role(*READERS)
 
@@ -24,7 +38,3 @@ def can_edit_cadre_report(actor, report) -> bool:
     return is_active_actor(actor) and report.organization_id == actor.organization_id and actor.has_role(*EDITORS)
 
 
-def can_read_cadre_report(actor, report) -> bool:
-    if not is_active_actor(actor) or report.organization_id != actor.organization_id:
-        return False
-    return actor.has_role(*ORG_READERS) or actor_covers(actor, frozenset({"region_manager"}), report.scope_unit.path)

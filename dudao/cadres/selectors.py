@@ -35,6 +35,7 @@ from dudao.org.models import RoleAssignment, Unit
 from dudao.training.selectors import attendance_rates
 
 from .models import CadreReport, CadreRow
+from .permissions import reads_every_row, region_paths
 
 
 def parse_quarter(value: str | None, field: str = "quarter") -> tuple[str, Period]:
@@ -161,8 +162,13 @@ def reports_for(actor, *, status: str = "", quarter: str = ""):
     return queryset.order_by("-quarter", "scope_unit__path", "-id")
 
 
-def report_rows(report: CadreReport) -> list[CadreRow]:
-    return list(report.rows.select_related("person", "edited_by").order_by("person__display_name", "person_id"))
+def report_rows(report: CadreReport, actor=None) -> list[CadreRow]:
+    """The report's rows, by name; a region manager reading a wider report gets their region's."""
+    rows = list(report.rows.select_related("person", "edited_by").order_by("person__display_name", "person_id"))
+    if actor is None or reads_every_row(actor, report):
+        return rows
+    paths = region_paths(actor)
+    return [row for row in rows if any(u.get("path", "").startswith(p) for u in row.units for p in paths)]
 
 
 def my_rows(actor) -> list[CadreRow]:

@@ -66,7 +66,7 @@ def cadre_report_create(*, actor, quarter: str, scope_unit, now: dt.datetime | N
         drafted = rules.suggest(entry["figures"], pass_mark=evaluation.pass_mark,
                                 review_after=evaluation.consecutive_failures_for_review)
         rows.append(CadreRow(report=report, person=entry["person"],
-                             units=[{"id": u.pk, "name": u.name} for u in entry["units"]],
+                             units=[{"id": u.pk, "name": u.name, "path": u.path} for u in entry["units"]],
                              figures=entry["figures"], suggested_ability=drafted["ability"],
                              suggested_post=drafted["post"], suggested_pay=drafted["pay"],
                              reasons=drafted["reasons"], ability=drafted["ability"], post=drafted["post"],

@@ -106,7 +106,7 @@ def report_detail(request, report_id: int):
     actor = request.user
     report = get_for_actor(CadreReport.objects.select_related("scope_unit", "created_by", "published_by"),
                            actor, report_id)
-    rows = [_labelled(row) for row in selectors.report_rows(report)]
+    rows = [_labelled(row) for row in selectors.report_rows(report, actor)]
     can_edit = can_edit_cadre_report(actor, report) and CADRE_REPORT.editable(report)
     return render_page(request, "cadres/report_detail.html", {
         "report": report, "rows": rows, "badge": REPORT_STATUS_BADGES[report.status], "can_edit": can_edit,
@@ -154,7 +154,8 @@ def report_publish(request, report_id: int):
 @page
 def report_xlsx(request, report_id: int):
     report = get_for_actor(CadreReport.objects.select_related("scope_unit"), request.user, report_id)
-    response = HttpResponse(report_workbook(report, selectors.report_rows(report)), content_type=XLSX_CONTENT_TYPE)
+    rows = selectors.report_rows(report, request.user)
+    response = HttpResponse(report_workbook(report, rows), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = disposition_header(
         f"{_('干部季度评估')}-{report.quarter}.xlsx", f"cadres-{report.quarter}.xlsx")
     return response

@@ -345,3 +345,18 @@ class TestReportXlsx(_Report, ApiObjectMatrix):
 
     def check_success(self, world, target, response):
         assert response.content[:2] == b"PK"
+
+
+def test_a_region_manager_reads_their_regions_rows_of_the_organisations_report(live_world, api_for):
+    world = live_world
+    report = report_of(world)  # the whole organisation
+    east, west, hr = (api_for(world.person(k)) for k in ("region_manager", "other_region_manager", "hr"))
+    listed = east.get(API_PREFIX + "/cadre-reports").json()
+    assert [item["id"] for item in listed["items"]] == [report.pk]
+    names = {key: [r["username"] for r in api.get(API_PREFIX + f"/cadre-reports/{report.pk}").json()["rows"]]
+             for key, api in (("east", east), ("west", west), ("hr", hr))}
+    assert names == {"east": ["unit_manager"], "west": ["other_unit_manager"],
+                     "hr": sorted(["unit_manager", "other_unit_manager"],
+                                  key=lambda u: world.people[u].display_name)}
+    workbook = load_workbook(io.BytesIO(east.get(API_PREFIX + f"/cadre-reports/{report.pk}/xlsx").content)).active
+    assert [line[1] for line in list(workbook.iter_rows(values_only=True))[2:]] == ["unit_manager"]
