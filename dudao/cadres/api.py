@@ -27,13 +27,15 @@ def _report(request, report_id: int, action: str = "view") -> CadreReport:
 
 def _out(report: CadreReport, actor) -> dict:
     return {"id": report.pk, "quarter": report.quarter, "scope_unit_id": report.scope_unit_id,
-            "status": report.status, "created_at": report.created_at, "published_at": report.published_at,
+            "status": report.status, "provisional": report.provisional, "created_at": report.created_at, "published_at": report.published_at,
             "rules": report.rules, "rows": selectors.report_rows(report, actor)}
 
 
 @router.post("", response={201: ReportOut})
 def report_create(request, payload: ReportIn):
-    """Draft the quarter's report (`{quarter: "2026-Q3", scope_unit_id}`) with a row per store manager."""
+    """Draft the quarter's report (`{quarter: "2026-Q3", scope_unit_id}`) with a row per store manager.
+    The quarter under way gives a `provisional` draft; the same POST after the quarter has ended
+    replaces that draft with the final one."""
     actor = actor_of(request)
     unit = get_for_actor(Unit, actor, payload.scope_unit_id)
     report = services.cadre_report_create(actor=actor, quarter=payload.quarter, scope_unit=unit)

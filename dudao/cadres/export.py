@@ -22,8 +22,9 @@ def _label(choices, value) -> str:
 
 def report_workbook(report, rows) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("干部季度评估"))
-    append_row(sheet, [_("季度"), report.quarter, _("范围"), report.scope_unit.name, _("状态"),
+    sheet = workbook.create_sheet(f"{_('干部季度评估')}{_('（暂定）')}" if report.provisional else _("干部季度评估"))
+    quarter = f"{report.quarter} {_('（暂定：季度尚未结束，数据截至起草当天）')}" if report.provisional else report.quarter
+    append_row(sheet, [_("季度"), quarter, _("范围"), report.scope_unit.name, _("状态"),
                        report.get_status_display()])
     append_row(sheet, [_("干部"), _("用户名"), _("门店"), _("检查平均分"), _("按时整改率%"), _("评估未通过月数"),
                        _("重点整改月数"), _("考核得分"), _("本季旷工"), _("本年处罚"), _("培训出勤率%"),

@@ -26,6 +26,9 @@ class CadreReport(OrgScopedModel):
     scope_unit = models.ForeignKey("org.Unit", verbose_name=_("范围"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状态"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     rules = models.JSONField(_("评估规则"), default=dict, blank=True)
+    # Drafted before the quarter ended: its figures run to the day it was drafted. It may be edited
+    # but not published; once the quarter has ended, drafting it again replaces it with the final one.
+    provisional = models.BooleanField(_("暂定"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("起草人"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("起草时间"), default=timezone.now)

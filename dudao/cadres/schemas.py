@@ -49,6 +49,7 @@ class ReportSummaryOut(Schema):
     quarter: str
     scope_unit_id: int
     status: str
+    provisional: bool
     created_at: dt.datetime
     published_at: dt.datetime | None
 

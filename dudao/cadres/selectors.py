@@ -26,7 +26,7 @@ from dudao.analytics.models import UnitEvaluation
 from dudao.appraisal.choices import AppraisalStatus
 from dudao.appraisal.models import Appraisal
 from dudao.core.errors import validation_error
-from dudao.core.periods import Period, add_months, normalise_period, parse_period, window_before
+from dudao.core.periods import Period, add_months, normalise_period, parse_period, window_before, window_of
 from dudao.discipline.selectors import summaries as discipline_summaries
 from dudao.facts.figures import average, inspections_by_unit, on_time_by_unit, percent
 from dudao.facts.scope import Scope
@@ -54,6 +54,11 @@ def quarter_name(period: Period) -> str:
 def last_complete_quarter(today: dt.date) -> str:
     """The quarter that ended last as of `today` (the one before today's)."""
     return quarter_name(Period(*window_before("quarter", today)))
+
+
+def current_quarter(today: dt.date) -> str:
+    """The quarter under way on `today` (a report of it is provisional)."""
+    return quarter_name(Period(*window_of("quarter", today)))
 
 
 def quarter_months(period: Period) -> list[dt.date]:

@@ -35,22 +35,47 @@ ROW_FIELDS = ["ability", "post", "pay", "comment"]
 @transaction.atomic
 def cadre_report_create(*, actor, quarter: str, scope_unit, now: dt.datetime | None = None) -> CadreReport:
     """A draft of the quarter for every store manager in `scope_unit` (the organisation or a region),
-    each row with the quarter's figures and the suggestions of `rules.py` with their reasons."""
+    each row with the quarter's figures and the suggestions of `rules.py` with their reasons.
+
+    The quarter under way may be drafted too, as the monthly evaluation treats a month not ended:
+    the report is stored with `provisional=True`, its figures run to today, it may be edited but
+    not published. Once the quarter has ended, drafting the same quarter and scope again (重新生成)
+    replaces a provisional draft in place (same report, new rows, final figures; the judgements
+    settled on the partial figures are dropped and kept in the audit event). A final draft or a
+    published report is never replaced: drafting it again is a conflict. A quarter not yet begun
+    is refused naming `quarter`."""
     if not can_draft_cadre_report(actor, scope_unit):
         deny_permission()
     name, period = selectors.parse_quarter(quarter)
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if not period.has_ended(today):
-        raise validation_error("quarter", _("%(quarter)s 尚未结束，只能评估已结束的季度") % {"quarter": name})
+    if period.start > today:
+        raise validation_error("quarter", _("%(quarter)s 尚未开始，不能评估") % {"quarter": name})
+    provisional = not period.has_ended(today)
     if scope_unit.kind in LEAF_KINDS:
         raise validation_error("scope_unit_id", _("范围应为公司或区域，不能是单个门店"))
-    evaluation = policy_for(scope_unit.organization_id, on=period.end).evaluation
+    evaluation = policy_for(scope_unit.organization_id, on=min(period.end, today)).evaluation
     used = {"pass_mark": f"{evaluation.pass_mark}", "review_after": evaluation.consecutive_failures_for_review,
             "ability_a_min": f"{rules.ABILITY_A_MIN}", "ability_b_min": f"{rules.ABILITY_B_MIN}",
             "training_attendance_min": f"{rules.TRAINING_ATTENDANCE_MIN}"}
-    report = CadreReport(organization_id=actor.organization_id, quarter=name, scope_unit=scope_unit,
-                         status=ReportStatus.DRAFT, rules=used, created_by=actor, created_at=now)
+    conflict = ApplicationError(ErrorCode.CONFLICT, _("该范围本季度的评估报告已存在"),
+                                {"fields": {"quarter": [_("该范围本季度的评估报告已存在")]}})
+    existing = (CadreReport.objects.select_for_update(of=("self",))
+                .filter(organization_id=actor.organization_id, quarter=name, scope_unit=scope_unit).first())
+    replaced = None
+    if existing is not None:
+        if provisional or not existing.provisional or existing.status != ReportStatus.DRAFT:
+            raise conflict
+        replaced = {**snapshot(existing, REPORT_FIELDS), "provisional": True, "created_at": existing.created_at,
+                    "rows": [{"person": r.person_id, "ability": r.ability, "post": r.post, "pay": r.pay,
+                              "comment": r.comment} for r in existing.rows.all()]}
+        report = existing
+        report.rows.all().delete()
+        report.rules, report.provisional, report.created_by, report.created_at = used, False, actor, now
+    else:
+        report = CadreReport(organization_id=actor.organization_id, quarter=name, scope_unit=scope_unit,
+                             status=ReportStatus.DRAFT, rules=used, provisional=provisional, created_by=actor,
+                             created_at=now)
     try:
         report.full_clean(validate_constraints=False)
     except ValidationError as exc:
@@ -59,8 +84,7 @@ def cadre_report_create(*, actor, quarter: str, scope_unit, now: dt.datetime | N
         with transaction.atomic():
             report.save()
     except IntegrityError:
-        raise ApplicationError(ErrorCode.CONFLICT, _("该范围本季度的评估报告已存在"),
-                               {"fields": {"quarter": [_("该范围本季度的评估报告已存在")]}}) from None
+        raise conflict from None
     rows = []
     for entry in selectors.quarter_figures(scope_unit, name, period, today):
         drafted = rules.suggest(entry["figures"], pass_mark=evaluation.pass_mark,
@@ -72,9 +96,12 @@ def cadre_report_create(*, actor, quarter: str, scope_unit, now: dt.datetime | N
                              reasons=drafted["reasons"], ability=drafted["ability"], post=drafted["post"],
                              pay=drafted["pay"]))
     CadreRow.objects.bulk_create(rows)
-    record_event(actor=actor, action="cadre_report.create", obj=report, at=now, after={
-        **snapshot(report, REPORT_FIELDS), "rules": used,
-        "rows": [{"person": r.person_id, "ability": r.ability, "post": r.post, "pay": r.pay} for r in rows]})
+    after = {**snapshot(report, REPORT_FIELDS), "provisional": report.provisional, "rules": used,
+             "rows": [{"person": r.person_id, "ability": r.ability, "post": r.post, "pay": r.pay} for r in rows]}
+    if replaced is None:
+        record_event(actor=actor, action="cadre_report.create", obj=report, at=now, after=after)
+    else:
+        record_event(actor=actor, action="cadre_report.regenerate", obj=report, at=now, before=replaced, after=after)
     return report
 
 
@@ -118,11 +145,19 @@ def cadre_row_update(*, actor, report: CadreReport, row_id: int, ability, post, 
 
 @transaction.atomic
 def cadre_report_publish(*, actor, report: CadreReport, now: dt.datetime | None = None) -> CadreReport:
-    """Publish the report: nothing in it changes afterwards; each cadre may read their own row."""
+    """Publish the report: nothing in it changes afterwards; each cadre may read their own row.
+    A provisional draft is never published: not before its quarter has ended, and afterwards only
+    once drafted again with the final figures (`cadre_report_create`)."""
     report = CadreReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
     if not can_edit_cadre_report(actor, report):
         deny_permission()
     now = now or timezone.now()
+    if report.provisional and report.status == ReportStatus.DRAFT:
+        _name, period = selectors.parse_quarter(report.quarter)
+        if not period.has_ended(timezone.localdate(now)):
+            raise validation_error("quarter", _("%(quarter)s 尚未结束，暂定报告不能发布") % {"quarter": report.quarter})
+        raise validation_error("quarter", _("%(quarter)s 已结束，请先重新生成报告，再发布最终结果")
+                               % {"quarter": report.quarter})
     CADRE_REPORT.apply(report, "publish", actor=actor, changes={"published_by": actor, "published_at": now},
                        audit_fields=REPORT_FIELDS, at=now)
     people = [row.person for row in report.rows.select_related("person")]

@@ -120,8 +120,8 @@ def test_rules_raise_the_thresholds_to_a_higher_pass_mark():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("quarter", "field"), [("2025-03", "quarter"), ("2025-Q5", "quarter"), ("", "quarter"),
-                                                ("2025-Q2", "quarter")])
-def test_a_bad_or_unfinished_quarter_names_the_field_and_changes_nothing(world, quarter, field):
+                                                ("2025-Q3", "quarter"), ("2026-Q1", "quarter")])
+def test_a_bad_or_future_quarter_names_the_field_and_changes_nothing(world, quarter, field):
     before = state()
     with pytest.raises(ApplicationError) as refused:
         services.cadre_report_create(actor=world.person("hr"), quarter=quarter, scope_unit=world.unit("root"),
@@ -219,7 +219,7 @@ def test_the_build_does_not_grow_in_queries_with_the_people(world):
         org.role_grant(actor=world.person("admin"), person=person, role=Role.UNIT_MANAGER, unit=world.unit("store2"))
     large = build(QUARTER, APRIL)
     assert CadreReport.objects.get(quarter=QUARTER).rows.count() == 6
-    assert large == small == 27
+    assert large == small == 28
 
 
 @pytest.mark.django_db
@@ -236,6 +236,116 @@ def test_the_workbook_has_a_line_per_cadre(world):
 def test_the_last_complete_quarter():
     assert selectors.last_complete_quarter(dt.date(2026, 12, 6)) == "2026-Q3"
     assert selectors.last_complete_quarter(dt.date(2026, 1, 1)) == "2025-Q4"
+
+
+def test_the_current_quarter():
+    assert selectors.current_quarter(dt.date(2026, 12, 6)) == "2026-Q4"
+    assert selectors.current_quarter(dt.date(2026, 1, 1)) == "2026-Q1"
+    assert selectors.current_quarter(dt.date(2026, 3, 31)) == "2026-Q1"
+
+
+# --- the quarter under way: a provisional draft ----------------------------------------------
+MARCH = timezone.make_aware(dt.datetime(2025, 3, 20, 9))
+
+
+def provisional_report(world) -> CadreReport:
+    quarter_data(world)
+    return services.cadre_report_create(actor=world.person("hr"), quarter=QUARTER, scope_unit=world.unit("root"),
+                                        now=MARCH)
+
+
+@pytest.mark.django_db
+def test_the_quarter_under_way_is_drafted_provisional_with_its_figures_so_far(world):
+    report = provisional_report(world)
+    assert report.provisional is True and report.status == "draft"
+    figures = row_of(report, world, "unit_manager").figures
+    assert figures["inspections"] == 3 and figures["inspection_average"] is not None
+    assert AuditEvent.objects.get(action="cadre_report.create").after["provisional"] is True
+    # It can be edited like any draft.
+    row = row_of(report, world, "other_unit_manager")
+    services.cadre_row_update(actor=world.person("ops_manager"), report=report, row_id=row.pk, ability="C",
+                              post="coach", pay="keep", comment="先辅导")
+    row.refresh_from_db()
+    assert (row.ability, row.comment) == ("C", "先辅导")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("now", [MARCH, APRIL])
+def test_a_provisional_draft_is_not_published_naming_the_quarter_and_nothing_changes(world, now):
+    report = provisional_report(world)
+    before = state()
+    with pytest.raises(ApplicationError) as refused:
+        services.cadre_report_publish(actor=world.person("hr"), report=report, now=now)
+    assert "quarter" in refused.value.detail["fields"]
+    report.refresh_from_db()
+    assert report.status == "draft" and report.published_at is None
+    assert state() == before and not Notification.objects.filter(kind="cadres.published").exists()
+
+
+@pytest.mark.django_db
+def test_a_provisional_draft_is_not_drafted_again_before_the_quarter_has_ended(world):
+    provisional_report(world)
+    before = state()
+    with pytest.raises(ApplicationError) as refused:
+        services.cadre_report_create(actor=world.person("ops_manager"), quarter=QUARTER,
+                                     scope_unit=world.unit("root"), now=MARCH + dt.timedelta(days=5))
+    assert refused.value.code == "conflict" and state() == before
+
+
+@pytest.mark.django_db
+def test_once_the_quarter_has_ended_drafting_again_replaces_the_provisional_draft_with_the_final_one(world):
+    report = provisional_report(world)
+    row = row_of(report, world, "other_unit_manager")
+    services.cadre_row_update(actor=world.person("ops_manager"), report=report, row_id=row.pk, ability="B",
+                              post="keep", pay="keep", comment="暂定时的意见")
+    old_rows = set(report.rows.values_list("pk", flat=True))
+    final = services.cadre_report_create(actor=world.person("ops_manager"), quarter="2025-q1",
+                                         scope_unit=world.unit("root"), now=APRIL)
+    assert final.pk == report.pk and CadreReport.objects.count() == 1
+    final.refresh_from_db()
+    assert final.provisional is False and final.created_by_id == world.people["ops_manager"].pk
+    assert final.created_at == APRIL
+    assert not old_rows & set(final.rows.values_list("pk", flat=True))
+    row = row_of(final, world, "other_unit_manager")
+    assert (row.ability, row.comment, row.edited_by_id) == (row.suggested_ability, "", None)
+    event = AuditEvent.objects.get(action="cadre_report.regenerate")
+    assert event.before["provisional"] is True and event.after["provisional"] is False
+    assert {r["comment"] for r in event.before["rows"]} >= {"暂定时的意见"}
+    services.cadre_report_publish(actor=world.person("hr"), report=final, now=APRIL)
+    final.refresh_from_db()
+    assert final.status == "published"
+    # A final or published report is never replaced.
+    before = state()
+    with pytest.raises(ApplicationError) as refused:
+        services.cadre_report_create(actor=world.person("hr"), quarter=QUARTER, scope_unit=world.unit("root"),
+                                     now=APRIL)
+    assert refused.value.code == "conflict" and state() == before
+
+
+@pytest.mark.django_db
+def test_the_workbook_of_a_provisional_draft_says_so_in_its_title(world):
+    from dudao.cadres.export import report_workbook
+
+    report = provisional_report(world)
+    book = load_workbook(io.BytesIO(report_workbook(report, selectors.report_rows(report))))
+    assert "暂定" in book.active.title
+    assert "暂定" in next(book.active.iter_rows(values_only=True))[1]
+
+
+def test_the_api_drafts_the_current_quarter_provisional_and_refuses_to_publish_it(live_world, api_for):
+    api = api_for(live_world.person("hr"))
+    quarter = selectors.current_quarter(timezone.localdate())
+    response = api.post(API_PREFIX + "/cadre-reports", json={
+        "quarter": quarter, "scope_unit_id": live_world.units["root"].pk})
+    assert response.status_code == 201 and response.json()["provisional"] is True
+    report_id = response.json()["id"]
+    listed = api.get(API_PREFIX + "/cadre-reports").json()
+    items = listed["items"] if isinstance(listed, dict) else listed
+    assert [(r["id"], r["provisional"]) for r in items] == [(report_id, True)]
+    before = state()
+    refused = api.post(API_PREFIX + f"/cadre-reports/{report_id}/publish")
+    assert refused.status_code == 422 and "quarter" in refused.json()["detail"]["fields"]
+    assert state() == before
 
 
 # --- API matrices ---------------------------------------------------------------------------
@@ -263,7 +373,7 @@ class TestReportCreate(ApiObjectMatrix):
 
     def check_success(self, world, target, response):
         body = response.json()
-        assert body["status"] == "draft" and body["quarter"] == QUARTER
+        assert body["status"] == "draft" and body["quarter"] == QUARTER and body["provisional"] is False
         assert {r["username"] for r in body["rows"]} == {"unit_manager", "other_unit_manager"}
 
 
