@@ -40,7 +40,9 @@ from .workflow import CADRE_REPORT
 
 class ReportForm(forms.Form):
     quarter = forms.CharField(label=gettext_lazy("季度"), max_length=7,
-                              help_text=gettext_lazy("格式 YYYY-Qn，默认为最近一个已结束的季度"))
+                              widget=forms.TextInput(attrs={"list": "quarter-options"}),
+                              help_text=gettext_lazy("格式 YYYY-Qn，默认为最近一个已结束的季度；进行中的季度起草为暂定报告，"
+                                                     "季度结束后重新生成再发布"))
     scope_unit = forms.ModelChoiceField(label=gettext_lazy("范围"), queryset=None)
 
     def __init__(self, *args, units, **kwargs):
@@ -85,7 +87,9 @@ def report_create(request):
     require(actor.has_role(*EDITORS))
     units = Unit.objects.filter(organization_id=actor.organization_id, is_active=True,
                                 kind__in=[UnitKind.COMPANY, UnitKind.REGION]).order_by("path")
-    initial = {"quarter": selectors.last_complete_quarter(timezone.localdate()), "scope_unit": units.first()}
+    today = timezone.localdate()
+    last, current = selectors.last_complete_quarter(today), selectors.current_quarter(today)
+    initial = {"quarter": last, "scope_unit": units.first()}
     form = ReportForm(request.POST or None, units=units, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,7 +102,8 @@ def report_create(request):
         else:
             messages.success(request, _("已起草评估报告，请逐人确认后发布。"))
             return redirect("cadres:report-detail", report.pk)
-    return render_page(request, "cadres/report_form.html", {"form": form})
+    return render_page(request, "cadres/report_form.html", {
+        "form": form, "options": [(last, _("最近已结束")), (current, _("进行中"))]})
 
 
 @page
@@ -108,9 +113,12 @@ def report_detail(request, report_id: int):
                            actor, report_id)
     rows = [_labelled(row) for row in selectors.report_rows(report, actor)]
     can_edit = can_edit_cadre_report(actor, report) and CADRE_REPORT.editable(report)
+    quarter_ended = selectors.parse_quarter(report.quarter)[1].has_ended(timezone.localdate())
     return render_page(request, "cadres/report_detail.html", {
         "report": report, "rows": rows, "badge": REPORT_STATUS_BADGES[report.status], "can_edit": can_edit,
-        "can_publish": can_edit and CADRE_REPORT.allowed(report, "publish"),
+        "can_publish": can_edit and not report.provisional and CADRE_REPORT.allowed(report, "publish"),
+        # A provisional draft whose quarter has ended is drafted again (the same POST as a new report).
+        "can_regenerate": can_edit and report.provisional and quarter_ended, "quarter_ended": quarter_ended,
     })
 
 

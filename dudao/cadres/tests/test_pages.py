@@ -1,5 +1,5 @@
 """Cadre report pages: a matrix for every page; drafting from the form with the last complete
-quarter proposed, settling a row, publishing, the store manager's own evaluations; the detail's
+quarter proposed (and the current one, provisional), settling a row, publishing, the store manager's own evaluations; the detail's
 query count does not grow with the rows."""
 
 from __future__ import annotations
@@ -187,3 +187,47 @@ def test_the_detail_page_does_not_grow_in_queries_with_the_rows(world, client):
     count(small)
     assert large.rows.count() == 6
     assert count(small) == count(large) == 9
+
+
+def test_the_form_also_offers_the_current_quarter_as_under_way(world, client):
+    from django.utils import timezone
+
+    from dudao.cadres.selectors import current_quarter
+
+    client.force_login(world.person("hr"))
+    body = client.get(reverse("cadres:report-create")).content.decode()
+    assert f"<b>{current_quarter(timezone.localdate())}</b>（进行中）" in body
+
+
+def test_a_provisional_draft_says_so_offers_no_publishing_and_is_regenerated_once_the_quarter_has_ended(world, client):
+    from .test_cadres import provisional_report
+
+    report = provisional_report(world)  # 2025-Q1 drafted in March 2025; the quarter has ended since
+    client.force_login(world.person("ops_manager"))
+    body = client.get(reverse("cadres:report-detail", args=[report.pk])).content.decode()
+    assert 'class="banner provisional"' in body and "季度已结束，请重新生成最终报告后再发布" in body
+    assert reverse("cadres:report-publish", args=[report.pk]) not in body
+    assert ">重新生成</button>" in body
+    before = state()
+    refused = client.post(reverse("cadres:report-publish", args=[report.pk]))
+    assert refused.status_code == 302 and state() == before
+    response = client.post(reverse("cadres:report-create"), {"quarter": QUARTER, "scope_unit": world.units["root"].pk})
+    assert response.status_code == 302 and response["Location"] == reverse("cadres:report-detail", args=[report.pk])
+    report.refresh_from_db()
+    assert report.provisional is False and CadreReport.objects.count() == 1
+    body = client.get(reverse("cadres:report-detail", args=[report.pk])).content.decode()
+    assert 'class="banner provisional"' not in body and ">重新生成</button>" not in body
+    assert reverse("cadres:report-publish", args=[report.pk]) in body
+
+
+def test_the_current_quarters_draft_offers_no_regeneration_yet(world, client):
+    from django.utils import timezone
+
+    from dudao.cadres.selectors import current_quarter
+
+    report = services.cadre_report_create(actor=world.person("hr"), quarter=current_quarter(timezone.localdate()),
+                                          scope_unit=world.unit("east"))
+    client.force_login(world.person("hr"))
+    body = client.get(reverse("cadres:report-detail", args=[report.pk])).content.decode()
+    assert report.provisional and "仅供参考" in body and ">重新生成</button>" not in body
+    assert reverse("cadres:report-publish", args=[report.pk]) not in body
