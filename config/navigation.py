@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from dudao.analytics.permissions import can_view_analytics
 from dudao.appraisal.permissions import can_view_appraisal_data, can_view_results
 from dudao.approvals.permissions import can_request_approval
+from dudao.cadres.permissions import can_view_cadre_reports
 from dudao.checklists.permissions import can_manage_templates
 from dudao.discipline.permissions import can_view_ledger
 from dudao.findings.models import FINDING_READERS
@@ -89,6 +90,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
     ("discipline:ledger", _("违规"), can_view_ledger),
     ("training:session-list", _("培训"), can_view_training),
     ("meetings:list", _("会议"), can_hold_meetings),
+    ("cadres:report-list", _("干部评估"), can_view_cadre_reports),
     ("workplans:plan-list", _("工作计划"), lambda person: can_plan_work(person) or _holds(WORK_PLAN_READERS)(person)),
     ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates),
     ("org:tree", _("组织架构"), _holds(ORG_READERS)),
@@ -106,6 +108,7 @@ USER_MENU: list[tuple[str, object, Callable[..., bool]]] = [
     ("discipline:my-record", _("我的违规记录"), _anyone),
     ("training:mine", _("我的培训"), _anyone),
     ("meetings:list", _("我的会议事项"), _anyone),
+    ("cadres:mine", _("我的季度评估"), _holds(UNIT_MANAGERS)),
 ]
 
 

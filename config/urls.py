@@ -31,6 +31,7 @@ urlpatterns = [
     path("incidents/", include("dudao.incidents.urls")),
     path("training/", include("dudao.training.urls")),
     path("meetings/", include("dudao.meetings.urls")),
+    path("cadres/", include("dudao.cadres.urls")),
     path("help/", include("dudao.help.urls")),
 ]
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dudao.incidents",
     "dudao.training",
     "dudao.meetings",
+    "dudao.cadres",
     "dudao.provisioning",
     "dudao.workbench",
     "dudao.help",

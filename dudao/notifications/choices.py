@@ -32,6 +32,8 @@ AREA_LABELS = {
     "appraisal": _("考核"),
     "warning": _("预警"),
     "meeting": _("会议"),
+    "cadres": _("干部评估"),
+    "training": _("培训"),
 }
 
 # Kinds that are mailed at once even to people who chose the daily digest: an early warning of a

@@ -43,15 +43,16 @@ def _people(actor, ids: list[int], field: str) -> list[Person]:
 def survey_create(request, payload: SurveyIn):
     actor = actor_of(request)
     unit = get_for_actor(Unit, actor, payload.scope_unit_id)
+    questions = [q if isinstance(q, str) else q.dict() for q in payload.questions]
     return Status(201, services.survey_create(actor=actor, title=payload.title, period=payload.period,
-                                              scope_unit=unit, questions=payload.questions))
+                                              scope_unit=unit, questions=questions))
 
 
 @router.post("/surveys/{survey_id}/responses", response={201: ResponseOut})
 def survey_respond(request, survey_id: int, payload: ResponseIn):
     actor = actor_of(request)
     survey = get_for_actor(Survey, actor, survey_id)
-    response = services.survey_respond(actor=actor, survey=survey, answers=[a or "" for a in payload.answers])
+    response = services.survey_respond(actor=actor, survey=survey, answers=[a if a is not None else "" for a in payload.answers])
     return Status(201, {"survey_id": survey.pk, "person_id": actor.pk, "answers": response.answers})
 
 

@@ -21,6 +21,7 @@ class Survey(OrgScopedModel):
     questions = models.JSONField(_("问题"), default=list)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    report_sent_at = models.DateTimeField(_("报告送达培训部时间"), null=True, blank=True)
 
     scope_path_field = "scope_unit__path"
     scope_roles = {"view": READERS, "manage": ORGANISERS}

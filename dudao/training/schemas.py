@@ -6,11 +6,25 @@ from decimal import Decimal
 from ninja import Schema
 
 
+class QuestionIn(Schema):
+    """A question: `kind` single | multiple | text; choice questions list their `options`."""
+
+    text: str
+    kind: str = "text"
+    options: list[str] = []
+
+
 class SurveyIn(Schema):
     title: str
     period: str
     scope_unit_id: int
-    questions: list[str]
+    questions: list[QuestionIn | str]
+
+
+class QuestionOut(Schema):
+    text: str
+    kind: str
+    options: list[str]
 
 
 class SurveyOut(Schema):
@@ -18,21 +32,37 @@ class SurveyOut(Schema):
     title: str
     period: str
     scope_unit_id: int
-    questions: list[str]
+    questions: list[QuestionOut]
+
+    @staticmethod
+    def resolve_questions(obj) -> list[dict]:
+        from .selectors import survey_questions
+
+        return survey_questions(obj)
 
 
 class ResponseIn(Schema):
-    answers: list[str | None]
+    """One answer per question: an option (single), a list of options (multiple), text, or empty."""
+
+    answers: list[list[str] | str | None]
 
 
 class ResponseOut(Schema):
     survey_id: int
     person_id: int
-    answers: list[str]
+    answers: list[list[str] | str]
+
+
+class OptionCountOut(Schema):
+    option: str
+    count: int
 
 
 class ReportQuestionOut(Schema):
     question: str
+    kind: str
+    options: list[OptionCountOut]
+    answered: int
     answers: list[str]
     most_common: list[tuple[str, int]]
 
@@ -40,6 +70,7 @@ class ReportQuestionOut(Schema):
 class ReportOut(Schema):
     survey_id: int
     title: str
+    period: str
     responses: int
     questions: list[ReportQuestionOut]
 

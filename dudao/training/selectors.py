@@ -4,19 +4,20 @@ history."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
-from dudao.core.periods import Period
+from dudao.core.periods import Period, window_of
 from dudao.facts.figures import counted_inspections, most_failed_items, percent
 from dudao.facts.scope import Scope
 from dudao.inspections.models import Answer
 from dudao.org.choices import Role
 from dudao.policies.registry import policy_for
 
-from .models import Invitee, Survey
+from .models import Invitee, Survey, SurveyResponse
 
 # The people a shortfall at a site concerns: those who run and staff it.
 TRAINED_ROLES = (Role.UNIT_MANAGER, Role.STAFF)
@@ -52,16 +53,83 @@ def attendance_rates(organization_id: int, window: Period, person_ids: list[int]
             for row in rows if row["invited"]}
 
 
+# --- needs surveys -----------------------------------------------------------------------------
+QUESTION_KINDS = ("single", "multiple", "text")
+
+
+def survey_questions(survey_or_questions) -> list[dict]:
+    """The survey's questions as {text, kind, options}; a plain string (surveys made before
+    questions had kinds) is a text question."""
+    questions = getattr(survey_or_questions, "questions", survey_or_questions)
+    return [{"text": q, "kind": "text", "options": []} if isinstance(q, str)
+            else {"text": q.get("text", ""), "kind": q.get("kind", "text"), "options": list(q.get("options") or [])}
+            for q in questions]
+
+
+def period_name(kind: str, day: dt.date) -> str:
+    """The name of the period of `kind` containing `day` ("2026-Q4", "2026-12", "2026-H2", "2026");
+    a week has no such name, so it is refused."""
+    start, _end = window_of(kind, day)
+    if kind == "month":
+        return f"{start:%Y-%m}"
+    if kind == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    if kind == "half_year":
+        return f"{start.year}-H{1 if start.month <= 6 else 2}"
+    if kind == "year":
+        return f"{start.year}"
+    raise ValueError(f"no period name for {kind!r}")
+
+
+def period_kind(name: str) -> str:
+    """The kind of a named period (already normalised by `core.periods.normalise_period`)."""
+    if "-Q" in name:
+        return "quarter"
+    if "-H" in name:
+        return "half_year"
+    return "year" if len(name) == 4 else "month"
+
+
+def survey_period_kind(organization_id: int, on: dt.date) -> str:
+    """The policy's period of needs surveys (`training.needs_survey_period`)."""
+    return str(policy_for(organization_id, on=on).training.needs_survey_period)
+
+
+def current_survey_period(organization_id: int, today: dt.date) -> str | None:
+    """The survey period today falls in, by the policy's kind (None for a kind without a name)."""
+    try:
+        return period_name(survey_period_kind(organization_id, today), today)
+    except ValueError:
+        return None
+
+
+def surveys_for(actor):
+    """The surveys the actor may open (organisers over their units, and everyone in a survey's
+    scope, who answers it), newest first, with the actor's own response flagged."""
+    mine = SurveyResponse.objects.filter(survey=OuterRef("pk"), person_id=actor.pk)
+    return (Survey.objects.visible_to(actor).select_related("scope_unit", "created_by")
+            .annotate(answered=Exists(mine), response_count=Count("responses", distinct=True))
+            .order_by("-period", "-created_at", "-id"))
+
+
 def survey_report(survey: Survey) -> dict:
-    """Per question, every answer given (empty ones left out) and how many answered."""
-    responses = list(survey.responses.select_related("person").order_by("answered_at"))
+    """Per question: how many chose each option (every option listed, zeros too), the text answers,
+    and for every kind the answers given (empty ones left out) with the most common five."""
+    responses = list(survey.responses.order_by("answered_at", "id"))
     questions = []
-    for index, question in enumerate(survey.questions):
-        answers = [str(r.answers[index]).strip() for r in responses
-                   if index < len(r.answers) and str(r.answers[index] or "").strip()]
+    for index, question in enumerate(survey_questions(survey)):
+        given = [r.answers[index] for r in responses if index < len(r.answers)]
+        answers: list[str] = []
+        for value in given:
+            values = value if isinstance(value, list) else [value]
+            answers.extend(str(v).strip() for v in values if str(v or "").strip())
         counts: dict[str, int] = defaultdict(int)
         for answer in answers:
             counts[answer] += 1
-        questions.append({"question": question, "answers": answers,
+        options = [{"option": option, "count": counts.get(option, 0)} for option in question["options"]]
+        questions.append({"question": question["text"], "kind": question["kind"], "options": options,
+                          "answered": sum(1 for value in given if value not in (None, "", [])),
+                          "answers": answers,
                           "most_common": sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]})
-    return {"survey_id": survey.pk, "title": survey.title, "responses": len(responses), "questions": questions}
+    return {"survey_id": survey.pk, "title": survey.title, "period": survey.period, "responses": len(responses),
+            "questions": questions}

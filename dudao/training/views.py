@@ -1,5 +1,6 @@
 """Pages of training: sessions (list, new from the proposals, one with its attendance form), the
-proposals from the most failed items, and a trainee's own history."""
+proposals from the most failed items, a trainee's own history, and the needs surveys (list, new
+with an editable list of questions, the answer form, the report sent to the training department)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.periods import Period, add_months, month_start
 from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
 from dudao.org.models import Person, Unit
+from dudao.policies.choices import Period as PolicyPeriod
 from dudao.policies.registry import policy_for
 
 from . import selectors, services
-from .models import Invitee, Session
+from .models import Invitee, Session, Survey, SurveyResponse
 from .permissions import ORGANISERS, can_organise, can_view_training
 
 
@@ -149,3 +151,142 @@ def my_training(request):
     rows = list(Invitee.objects.filter(person=request.user).select_related("session", "session__trainer")
                 .order_by("-session__starts_at"))
     return render_page(request, "training/my_training.html", {"rows": rows})
+
+
+# --- needs surveys ---------------------------------------------------------------------------------
+KIND_LABELS = {"single": gettext_lazy("单选"), "multiple": gettext_lazy("多选"), "text": gettext_lazy("填空")}
+BLANK_QUESTIONS = 3
+
+
+@page
+def survey_list(request):
+    actor = request.user
+    surveys = list(selectors.surveys_for(actor)[:100])
+    organised = {u.pk for u in _organised_units(actor)} if actor.has_role(*ORGANISERS) else set()
+    for survey in surveys:
+        survey.can_report = survey.scope_unit_id in organised
+    today = timezone.localdate()
+    period = selectors.current_survey_period(actor.organization_id, today) if organised else None
+    return render_page(request, "training/survey_list.html", {
+        "surveys": surveys, "can_organise": bool(organised), "period": period,
+        "period_missing": bool(period) and not Survey.objects.filter(organization_id=actor.organization_id,
+                                                                     period=period).exists()})
+
+
+def _posted_questions(data, count: int) -> list[dict]:
+    """The question blocks of the form (`q-<i>-text`, `-kind`, `-options` one per line); blank
+    blocks are left out."""
+    questions = []
+    for index in range(count):
+        text = data.get(f"q-{index}-text", "").strip()
+        if not text:
+            continue
+        options = [line.strip() for line in data.get(f"q-{index}-options", "").splitlines() if line.strip()]
+        questions.append({"text": text, "kind": data.get(f"q-{index}-kind", "text"), "options": options})
+    return questions
+
+
+@page
+def survey_create(request):
+    actor = request.user
+    units = _organised_units(actor)
+    require(bool(units))
+    today = timezone.localdate()
+    kind = selectors.survey_period_kind(actor.organization_id, today)
+    values = {"title": "", "period": selectors.current_survey_period(actor.organization_id, today) or "",
+              "scope_unit": str(units[0].pk)}
+    questions = [{"text": "", "kind": "single", "options": []} for _i in range(BLANK_QUESTIONS)]
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            count = min(max(int(request.POST.get("count", BLANK_QUESTIONS)), 1), services.MAX_QUESTIONS)
+        except ValueError:
+            count = BLANK_QUESTIONS
+        values = {key: request.POST.get(key, "").strip() for key in ("title", "period", "scope_unit")}
+        questions = [{"text": request.POST.get(f"q-{i}-text", ""), "kind": request.POST.get(f"q-{i}-kind", "text"),
+                      "options": [o for o in request.POST.get(f"q-{i}-options", "").splitlines() if o.strip()]}
+                     for i in range(count)]
+        if "add" in request.POST:
+            questions.append({"text": "", "kind": "single", "options": []})
+        else:
+            unit = next((u for u in units if str(u.pk) == values["scope_unit"]), None)
+            try:
+                if unit is None:
+                    raise ApplicationError(ErrorCode.VALIDATION, _("请选择范围"))
+                survey = services.survey_create(actor=actor, title=values["title"], period=values["period"],
+                                                scope_unit=unit, questions=_posted_questions(request.POST, count))
+            except ApplicationError as exc:
+                if exc.code in REFUSALS_AS_404:
+                    raise
+                errors.append(exc.message)
+            else:
+                messages.success(request, _("已发起调查，范围内的人员可在“培训需求调查”中填写。"))
+                return redirect("training:survey-report", survey.pk)
+    return render_page(request, "training/survey_form.html", {
+        "values": values, "questions": [{**q, "index": i, "options_text": "\n".join(q["options"])}
+                                        for i, q in enumerate(questions)],
+        "count": len(questions), "units": units, "errors": errors, "kinds": list(KIND_LABELS.items()),
+        "period_kind": PolicyPeriod(kind).label})
+
+
+@page
+def survey_answer(request, survey_id: int):
+    actor = request.user
+    survey = get_for_actor(Survey.objects.select_related("scope_unit"), actor, survey_id)
+    questions = selectors.survey_questions(survey)
+    previous = SurveyResponse.objects.filter(survey=survey, person=actor).first()
+    given = list(previous.answers) if previous else ["" for _q in questions]
+    errors: list[str] = []
+    if request.method == "POST":
+        given = [request.POST.getlist(f"a-{i}") if q["kind"] == "multiple" else request.POST.get(f"a-{i}", "")
+                 for i, q in enumerate(questions)]
+        try:
+            services.survey_respond(actor=actor, survey=survey, answers=given)
+        except ApplicationError as exc:
+            if exc.code in REFUSALS_AS_404:
+                raise
+            errors.append(exc.message)
+        else:
+            messages.success(request, _("谢谢，已收到您的回答。"))
+            return redirect("training:survey-list")
+    rows = []
+    for index, question in enumerate(questions):
+        value = given[index] if index < len(given) else ""
+        chosen = value if isinstance(value, list) else [value]
+        rows.append({**question, "index": index, "value": "" if isinstance(value, list) else value,
+                     "options": [{"value": o, "checked": o in chosen} for o in question["options"]],
+                     "kind_label": KIND_LABELS.get(question["kind"], "")})
+    return render_page(request, "training/survey_answer.html", {
+        "survey": survey, "rows": rows, "answered": previous is not None, "errors": errors})
+
+
+@page
+def survey_report(request, survey_id: int):
+    actor = request.user
+    survey = get_for_actor(Survey.objects.select_related("scope_unit", "created_by"), actor, survey_id,
+                           action="manage")
+    report = selectors.survey_report(survey)
+    for question in report["questions"]:
+        question["kind_label"] = KIND_LABELS.get(question["kind"], "")
+        top = max((o["count"] for o in question["options"]), default=0)
+        for option in question["options"]:
+            option["width"] = round(option["count"] * 100 / top) if top else 0
+    return render_page(request, "training/survey_report.html", {
+        "survey": survey, "report": report, "can_send": can_organise(actor, survey.scope_unit),
+        "sent_at": survey.report_sent_at})
+
+
+@page
+@require_POST
+def survey_send(request, survey_id: int):
+    actor = request.user
+    survey = get_for_actor(Survey.objects.select_related("scope_unit"), actor, survey_id, action="manage")
+    try:
+        told = services.survey_report_send(actor=actor, survey=survey)
+    except ApplicationError as exc:
+        if exc.code in REFUSALS_AS_404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已把调查报告发送给培训部（%(n)s 人）。") % {"n": told})
+    return redirect("training:survey-report", survey.pk)
