@@ -64,8 +64,15 @@ def _steps_state(request: ApprovalRequest) -> list[dict]:
     ]
 
 
-def _due(now: dt.datetime, organization_id: int) -> dt.datetime:
-    days = policy_for(organization_id, on=timezone.localdate(now)).approvals.step_deadline_days
+def _due(now: dt.datetime, request: ApprovalRequest) -> dt.datetime:
+    """When a step starting `now` is due: the policy's days per step, or, for a kind the policy has
+    decided as a whole (`decision_deadlines`), the request's own deadline from its submission, the
+    policy in force then (a later step gets no fresh days)."""
+    policy = policy_for(request.organization_id, on=timezone.localdate(request.created_at)).approvals
+    whole = policy.decision_days(request.kind)
+    if whole is not None:
+        return request.created_at + dt.timedelta(days=whole)
+    days = policy_for(request.organization_id, on=timezone.localdate(now)).approvals.step_deadline_days
     return now + dt.timedelta(days=days)
 
 
@@ -131,7 +138,7 @@ def approval_request_create(
     )
     full_clean_or_refuse(request)
     request.save()
-    due_at = _due(now, actor.organization_id)
+    due_at = _due(now, request)
     rows = [
         ApprovalStep(request=request, position=step.position, role=step.role, status=StepStatus.WAITING)
         for step in steps
@@ -205,7 +212,7 @@ def approval_decide(
             on=timezone.localdate(request.created_at),
         )
         next_step.status = step_to(next_step, "activate")
-        next_step.activated_at, next_step.due_at = now, _due(now, request.organization_id)
+        next_step.activated_at, next_step.due_at = now, _due(now, request)
         next_step.save(update_fields=["status", "activated_at", "due_at"])
         next_step.approvers.set(next_approvers)
         transition, changes = "advance", {}

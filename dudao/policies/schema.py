@@ -271,13 +271,36 @@ class ApprovalRoutes(PolicyModel):
     appeal: RouteList
 
 
+class DecisionDeadline(PolicyModel):
+    """A kind decided as a whole within `days` of its submission (招募计划: ops and HR together
+    within 3 days): every step of such a request is due by then, instead of `step_deadline_days`
+    from the step's own start."""
+
+    kind: ApprovalKind
+    days: PositiveDays
+
+
+def _one_deadline_per_kind(deadlines: tuple[DecisionDeadline, ...]) -> tuple[DecisionDeadline, ...]:
+    seen: set[str] = set()
+    for index, deadline in enumerate(deadlines):
+        if deadline.kind in seen:
+            raise rule_error(_("每类申请只能设一个整体期限"), at=f"{index}.kind")
+        seen.add(deadline.kind)
+    return deadlines
+
+
 class ApprovalsPolicy(PolicyModel):
     step_deadline_days: PositiveDays
+    decision_deadlines: Annotated[tuple[DecisionDeadline, ...], AfterValidator(_one_deadline_per_kind)] = ()
     overdue_reminder_days: PositiveDays
     # Four eyes (DESIGN.md 2.10): one person decides at most one step of a request; when false the
     # same person may decide consecutive steps. Nobody ever decides their own request either way.
     four_eyes: bool
     routes: ApprovalRoutes
+
+    def decision_days(self, kind: str) -> int | None:
+        """Days within which a request of `kind` is decided as a whole, if the policy sets them."""
+        return next((d.days for d in self.decision_deadlines if d.kind == kind), None)
 
     def roles_for(self, kind: str, amount: Decimal | int | None = None) -> tuple[Role, ...]:
         """The approval steps for a request of `kind`; without an amount, the open-ended (strictest) route."""

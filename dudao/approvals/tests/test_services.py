@@ -65,6 +65,25 @@ def test_the_step_deadline_comes_from_policy(world):
     assert step.due_at == now + dt.timedelta(days=5)
 
 
+def test_a_recruitment_plan_is_decided_by_ops_and_hr_together_within_the_policy_days(world):
+    """招募计划: ops and HR decide within 3 days of the store's submission, not 3 days each."""
+    submitted = timezone.now() - dt.timedelta(days=2)
+    request = approval_request_create(
+        actor=world.person("unit_manager"), kind="recruitment_plan", title="1月招募计划", unit=world.unit("store1"),
+        detail={"month": "2027-01", "positions": "服务员 2 人", "headcount": 2, "reason": "春节"}, now=submitted)
+    deadline = submitted + dt.timedelta(days=3)
+    assert request.steps.get(position=1).due_at == deadline
+    approval_decide(actor=world.person("ops_manager"), approval=request, decision="approve",
+                    now=submitted + dt.timedelta(days=2))
+    hr_step = request.steps.get(position=2)
+    assert (hr_step.role, hr_step.status, hr_step.due_at) == ("hr", "pending", deadline)
+    # A kind without a whole deadline still gives each step its own days from its start.
+    purchase_request = purchase(world, 250, now=submitted)
+    approval_decide(actor=world.person("department_head"), approval=purchase_request, decision="approve",
+                    now=submitted + dt.timedelta(days=2))
+    assert purchase_request.steps.get(position=2).due_at == submitted + dt.timedelta(days=5)
+
+
 @pytest.mark.parametrize(("changes", "field"), [
     ({"kind": "bribe"}, "kind"),
     ({"title": "  "}, "title"),
