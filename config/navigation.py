@@ -74,31 +74,39 @@ def _manages_or_reads_people(person) -> bool:
     return can_manage_people(person) or _holds(PEOPLE_READERS)(person)
 
 
-# (url name, label, predicate over the signed-in person) in display order. Each predicate is the
-# app's own permission (or the roles its pages serve), so a person sees only what they can use.
-NAVIGATION: list[tuple[str, object, Callable[..., bool]]] = [
-    ("home", _("首页"), _anyone),
-    ("inspections:my-work", _("巡店"), _does_inspection_work),
-    ("inspections:inspection-list", _("巡店"), _reads_inspections_only),
-    ("findings:finding-list", _("整改"), _holds(FINDING_READERS)),
-    ("planning:calendar", _("计划"), _follows_plans),
-    ("approvals:inbox", _("审批"), can_request_approval),
-    ("reporting:report-list", _("报告"), _holds(REPORT_READERS)),
-    ("reporting:bulletin-list", _("公报"), _reads_bulletins_only),
-    ("analytics:dashboard", _("分析"), can_view_analytics),
-    ("incidents:incident-list", _("事故投诉"), _holds(INCIDENT_REPORTERS)),
-    ("discipline:ledger", _("违规"), can_view_ledger),
-    ("training:session-list", _("培训"), can_view_training),
-    ("meetings:list", _("会议"), can_hold_meetings),
-    ("cadres:report-list", _("干部评估"), can_view_cadre_reports),
-    ("workplans:plan-list", _("工作计划"), lambda person: can_plan_work(person) or _holds(WORK_PLAN_READERS)(person)),
-    ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates),
-    ("org:tree", _("组织架构"), _holds(ORG_READERS)),
-    ("org:people", _("人员"), _manages_or_reads_people),
-    ("appraisal:cycle-list", _("考核"), can_view_results),
-    ("appraisal:kpi-value-list", _("考核数据"), can_view_appraisal_data),
-    ("imports:run-list", _("导入"), can_run_imports),
-    ("policies:detail", _("制度"), can_view_policy),
+# The dropdowns of the bar. The pages used every day stay first-level links; the rest sit in a
+# group so an administrator's bar keeps to one row on a laptop.
+OPERATIONS = _("运营")
+PEOPLE_AND_PERFORMANCE = _("人事绩效")
+SETTINGS = _("设置")
+
+# (url name, label, predicate over the signed-in person, group or None) in display order; a group
+# takes the place of its first entry. Each predicate is the app's own permission (or the roles its
+# pages serve), so a person sees only what they can use.
+NAVIGATION: list[tuple[str, object, Callable[..., bool], object | None]] = [
+    ("home", _("首页"), _anyone, None),
+    ("inspections:my-work", _("巡店"), _does_inspection_work, None),
+    ("inspections:inspection-list", _("巡店"), _reads_inspections_only, None),
+    ("findings:finding-list", _("整改"), _holds(FINDING_READERS), None),
+    ("planning:calendar", _("计划"), _follows_plans, None),
+    ("approvals:inbox", _("审批"), can_request_approval, None),
+    ("reporting:report-list", _("报告"), _holds(REPORT_READERS), None),
+    ("reporting:bulletin-list", _("公报"), _reads_bulletins_only, None),
+    ("analytics:dashboard", _("分析"), can_view_analytics, None),
+    ("incidents:incident-list", _("事故投诉"), _holds(INCIDENT_REPORTERS), OPERATIONS),
+    ("meetings:list", _("会议"), can_hold_meetings, OPERATIONS),
+    ("workplans:plan-list", _("工作计划"), lambda person: can_plan_work(person) or _holds(WORK_PLAN_READERS)(person),
+     OPERATIONS),
+    ("appraisal:cycle-list", _("考核"), can_view_results, PEOPLE_AND_PERFORMANCE),
+    ("appraisal:kpi-value-list", _("考核数据"), can_view_appraisal_data, PEOPLE_AND_PERFORMANCE),
+    ("cadres:report-list", _("干部评估"), can_view_cadre_reports, PEOPLE_AND_PERFORMANCE),
+    ("discipline:ledger", _("违规"), can_view_ledger, PEOPLE_AND_PERFORMANCE),
+    ("training:session-list", _("培训"), can_view_training, PEOPLE_AND_PERFORMANCE),
+    ("checklists:template-list", pgettext_lazy("navigation", "检查标准"), can_manage_templates, SETTINGS),
+    ("org:tree", _("组织架构"), _holds(ORG_READERS), SETTINGS),
+    ("org:people", _("人员"), _manages_or_reads_people, SETTINGS),
+    ("imports:run-list", _("导入"), can_run_imports, SETTINGS),
+    ("policies:detail", _("制度"), can_view_policy, SETTINGS),
 ]
 
 
@@ -112,22 +120,47 @@ USER_MENU: list[tuple[str, object, Callable[..., bool]]] = [
 ]
 
 
-def navigation(request):
-    """Context processor: `nav_items` [{url, label, active}] the signed-in person may use, and
-    `user_menu` [{url, label, active}] beside their name."""
-    person = getattr(request, "user", None)
-    if person is None or not person.is_authenticated:
-        return {"nav_items": [], "user_menu": []}
-    items = []
-    for name, label, allowed in NAVIGATION:
+def _is_active(path: str, url: str) -> bool:
+    return path == url or (url != "/" and path.startswith(url))
+
+
+def nav_items_for(person, path: str) -> list[dict]:
+    """The bar of `person` on the page at `path`: links {url, label, active} and groups
+    {label, active, children: [links]}. A group shows only the entries the person may use; with one
+    it becomes that plain link, with none it is left out."""
+    items: list[dict] = []
+    groups: dict[object, dict] = {}
+    for name, label, allowed, group in NAVIGATION:
         if not allowed(person):
             continue
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "active": request.path == url or (
-            url != "/" and request.path.startswith(url))})
+        link = {"url": url, "label": label, "active": _is_active(path, url)}
+        if group is None:
+            items.append(link)
+        elif group in groups:
+            groups[group]["children"].append(link)
+        else:
+            groups[group] = {"label": group, "children": [link]}
+            items.append(groups[group])
+    for index, item in enumerate(items):
+        if "children" not in item:
+            continue
+        if len(item["children"]) == 1:
+            items[index] = item["children"][0]
+        else:
+            item["active"] = any(child["active"] for child in item["children"])
+    return items
+
+
+def navigation(request):
+    """Context processor: `nav_items` (see `nav_items_for`) the signed-in person may use, and
+    `user_menu` [{url, label, active}] beside their name."""
+    person = getattr(request, "user", None)
+    if person is None or not person.is_authenticated:
+        return {"nav_items": [], "user_menu": []}
     menu = [{"url": reverse(name), "label": label, "active": request.path == reverse(name)}
             for name, label, allowed in USER_MENU if allowed(person)]
-    return {"nav_items": items, "user_menu": menu}
+    return {"nav_items": nav_items_for(person, request.path), "user_menu": menu}

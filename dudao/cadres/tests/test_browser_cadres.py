@@ -30,6 +30,7 @@ def test_ops_publish_the_cadre_report_and_the_store_manager_reads_it_on_a_phone(
     desk = page_at("desktop")
     login(desk, demo_server.url, "ops", PASSWORD)
     desk.goto(f"{demo_server.url}/")
+    desk.locator("#main-nav summary", has_text="人事绩效").click()
     desk.get_by_role("link", name="干部评估").click()
     desk.wait_for_url(re.compile(r"/cadres/$"))
     desk.locator(f"a[href='/cadres/{report_id}/']").click()

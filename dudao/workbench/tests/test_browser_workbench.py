@@ -107,6 +107,9 @@ def test_the_header_is_one_row_on_a_phone_stays_on_top_and_opens_the_menus(demo_
     header.locator(".menu-toggle").tap()
     expect(page.locator("#main-nav")).to_be_visible()
     expect(page.locator("#main-nav")).to_contain_text("整改")
+    # The groups are headings over their entries, all shown.
+    expect(page.locator("#main-nav .nav-group summary").first).to_be_visible()
+    expect(page.locator("#main-nav .nav-menu a").first).to_be_visible()
     screenshot(page, "workbench-phone-menu-open", full_page=False)
     header.locator(".menu-toggle").tap()
     expect(page.locator("#main-nav")).to_be_hidden()
@@ -131,4 +134,40 @@ def test_every_link_of_every_demo_roles_bar_opens(demo_server, page_at):
             assert response.status == 200, f"{username}: {href} answers {response.status}"
         if username in ("supervisor1", "store01", "gm", "admin"):
             screenshot(page, f"workbench-{username}-desktop")
+    assert console_errors(page) == []
+
+
+def test_on_a_laptop_the_bar_is_one_row_and_a_group_opens_as_a_dropdown(demo_server, page_at):
+    from playwright.sync_api import expect
+
+    page = page_at("desktop")
+    for username in ("admin", "ops"):
+        page.context.clear_cookies()
+        login(page, demo_server.url, username, PASSWORD)
+        page.goto(f"{demo_server.url}/")
+        header = page.locator("header.topbar")
+        assert header.bounding_box()["height"] < 64, username  # everything, bell and name included, on one row
+        for part in (".brand", ".bell", ".who-toggle", "#main-nav"):
+            expect(header.locator(part)).to_be_visible()
+        expect(page.locator("#main-nav .nav-menu").first).to_be_hidden()
+
+        group = page.locator("#main-nav .nav-group", has_text="设置")
+        group.locator("summary").click()
+        expect(group.locator(".nav-menu")).to_be_visible()
+        expect(group.get_by_role("link", name="组织架构")).to_be_visible()
+        assert header.bounding_box()["height"] < 64, username  # the menu drops over the page
+        screenshot(page, f"workbench-{username}-desktop-group-open", full_page=False)
+        # Opening another group closes the first; a click elsewhere closes it too.
+        other = page.locator("#main-nav .nav-group", has_text="人事绩效")
+        other.locator("summary").click()
+        expect(other.locator(".nav-menu")).to_be_visible()
+        expect(group.locator(".nav-menu")).to_be_hidden()
+        page.locator("main").click(position={"x": 5, "y": 5})
+        expect(other.locator(".nav-menu")).to_be_hidden()
+
+        group.locator("summary").click()
+        group.get_by_role("link", name="组织架构").click()
+        page.wait_for_url(re.compile(r"/org/"))
+        expect(page.locator("#main-nav .nav-group", has_text="设置").locator("summary")).to_have_class("active")
+        expect(page.locator("#main-nav a[aria-current=page]")).to_have_count(1)
     assert console_errors(page) == []

@@ -16,6 +16,7 @@
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
+    setUpGroups(header);
     var who = header.querySelector(".who");
     var name = who && who.querySelector(".who-name");
     if (!who || !name) { return; }
@@ -51,6 +52,34 @@
     });
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { close(); }
+    });
+  }
+
+  /* The groups of the bar: on a phone every group stays open under its heading; on a desktop a
+     group is a dropdown, one open at a time, closed by a click elsewhere or Escape. */
+  function setUpGroups(header) {
+    var groups = Array.prototype.slice.call(header.querySelectorAll(".nav-group"));
+    if (!groups.length) { return; }
+    var desktop = window.matchMedia("(min-width: 1024px)");
+    function closeAll(except) {
+      groups.forEach(function (group) { if (group !== except) { group.open = false; } });
+    }
+    function fit() {
+      groups.forEach(function (group) { group.open = !desktop.matches; });
+    }
+    fit();
+    if (desktop.addEventListener) { desktop.addEventListener("change", fit); }
+    groups.forEach(function (group) {
+      group.addEventListener("toggle", function () {
+        if (desktop.matches && group.open) { closeAll(group); }
+      });
+    });
+    document.addEventListener("click", function (event) {
+      if (!desktop.matches) { return; }
+      closeAll(groups.filter(function (group) { return group.contains(event.target); })[0]);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && desktop.matches) { closeAll(null); }
     });
   }
 
