@@ -110,7 +110,9 @@ def suggest(figures: dict, *, pass_mark: Decimal, review_after: int) -> dict:
             "与管理评议规则一致，建议降职评议") % {"failed": failed, "consecutive": consecutive, "n": review_after})
     elif ability == Ability.A and not penalties and (training is None or training >= TRAINING_ATTENDANCE_MIN):
         post = Post.PROMOTE
-        reasons["post"].append(_("能力评级 A，本年没有违规处罚，培训出勤达标，可作为晋升候选"))
+        reasons["post"].append(
+            _("能力评级 A，本年没有违规处罚，培训出勤达标，可作为晋升候选") if training is not None
+            else _("能力评级 A，本年没有违规处罚（本季度没有培训记录），可作为晋升候选"))
     else:
         if ability in (Ability.C, Ability.D) and basis is not None:
             reasons["post"].append(_("能力评级 %(ability)s，需要辅导提升") % {"ability": ability})

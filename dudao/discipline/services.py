@@ -5,7 +5,7 @@ audited; the people who must sign are told."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,6 +21,7 @@ from dudao.core.errors import (
     full_clean_or_refuse,
     validation_error,
 )
+from dudao.core.numbers import parse_number
 from dudao.notifications.services import notify
 from dudao.org.models import Person, RoleAssignment
 from dudao.policies.choices import ApprovalKind, CardColour
@@ -48,16 +49,12 @@ def default_fine(policy, kind: str) -> tuple[Decimal, bool]:
 
 
 def _fine(value) -> Decimal | None:
+    """A fine as typed ("50", "¥1,200.00"), two decimals at most, within 0..MAX_FINE."""
     if value is None or value == "":
         return None
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise validation_error("fine", _("罚款必须是数字")) from None
-    if not amount.is_finite() or amount < 0 or amount > MAX_FINE:
+    amount = parse_number(value, "fine", places=2)
+    if amount < 0 or amount > MAX_FINE:
         raise validation_error("fine", _("罚款必须在 0 到 100000 之间"))
-    if amount != amount.quantize(Decimal("0.01")):
-        raise validation_error("fine", _("罚款最多保留两位小数"))
     return amount
 
 

@@ -4,7 +4,7 @@ scores (the pass mark from the policy). Atomic and audited; invitees are told.""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dudao.core.audit import record_event, snapshot
 from dudao.core.errors import deny_permission, validation_error
+from dudao.core.numbers import parse_number
 from dudao.core.periods import normalise_period
 from dudao.notifications.services import notify
 from dudao.org.models import Organization, Person, RoleAssignment
@@ -238,15 +239,13 @@ def session_create(*, actor, title: str, scope_unit, starts_at: dt.datetime, tra
 
 
 def _score(value, field: str) -> Decimal | None:
+    """A test score as typed, one decimal at most, within 0..100."""
     if value is None or value == "":
         return None
-    try:
-        score = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise validation_error(field, _("成绩必须是数字")) from None
-    if not score.is_finite() or score < 0 or score > 100:
+    score = parse_number(value, field, places=1)
+    if score < 0 or score > 100:
         raise validation_error(field, _("成绩必须在 0 到 100 之间"))
-    return score.quantize(Decimal("0.1"))
+    return score
 
 
 @transaction.atomic

@@ -112,6 +112,15 @@ def test_rules_without_any_score_draft_a_c_and_say_so():
     assert "人工确认" in drafted["reasons"]["ability"][0]
 
 
+def test_a_promotion_without_training_records_does_not_claim_attendance():
+    figures = {"evaluations": [{"score": "95.0", "passed": True}], "failed_months": 0}
+    drafted = rules.suggest(figures, pass_mark=Decimal(80), review_after=2)
+    assert drafted["post"] == "promote"
+    assert drafted["reasons"]["post"] == ["能力评级 A，本年没有违规处罚（本季度没有培训记录），可作为晋升候选"]
+    trained = rules.suggest({**figures, "training": {"rate": "100.0"}}, pass_mark=Decimal(80), review_after=2)
+    assert trained["reasons"]["post"] == ["能力评级 A，本年没有违规处罚，培训出勤达标，可作为晋升候选"]
+
+
 def test_rules_raise_the_thresholds_to_a_higher_pass_mark():
     figures = {"evaluations": [{"score": "87.0", "passed": False}], "failed_months": 1}
     drafted = rules.suggest(figures, pass_mark=Decimal(88), review_after=3)

@@ -70,6 +70,7 @@ def test_fines_default_from_the_policy_and_a_given_fine_wins(utility_world):
     assert (absence.fine, absence.deducts_day_pay) == (Decimal("200.00"), True)
     assert record(world, "late", when=at(3, 3)).fine == Decimal("10.00")
     assert record(world, "off_post", when=at(3, 4), fine="15").fine == Decimal("15.00")
+    assert record(world, "operating", when=at(3, 5), fine="¥1,200").fine == Decimal("1200.00")  # as typed
 
 
 def test_three_lates_in_a_month_count_as_one_absence_and_imported_attendance_counts_the_same(world):
@@ -119,6 +120,8 @@ def test_a_month_appraisal_is_not_judged_by_the_year_rule(world):
     ({"party": "other_unit_manager"}, "person_id"),  # works elsewhere
     ({"card": "green"}, "card"),
     ({"fine": "-5"}, "fine"),
+    ({"fine": "五十"}, "fine"),
+    ({"fine": "10.005"}, "fine"),
     ({"when": timezone.now() + dt.timedelta(days=2)}, "occurred_at"),
 ])
 def test_bad_violations_name_the_field_and_change_nothing(world, options, field):

@@ -102,6 +102,8 @@ def test_attendance_and_scores_against_the_pass_mark_feed_the_training_kpi(world
     ([{"person_id": 10**6, "attended": True}], "0.person_id"),
     ([{"person_id": "SELF", "attended": None}], "0.attended"),
     ([{"person_id": "SELF", "attended": True, "test_score": "101"}], "0.test_score"),
+    ([{"person_id": "SELF", "attended": True, "test_score": "八十"}], "0.test_score"),
+    ([{"person_id": "SELF", "attended": True, "test_score": "80.25"}], "0.test_score"),
     ([{"person_id": "SELF", "attended": False, "test_score": "80"}], "0.test_score"),
 ])
 def test_bad_attendance_names_the_row_and_changes_nothing(world, rows, field):
