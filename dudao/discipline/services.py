@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from dudao.core.errors import (
     full_clean_or_refuse,
     validation_error,
 )
+from dudao.core.idempotency import clean_client_id, earlier, save_once
 from dudao.core.numbers import parse_number
 from dudao.notifications.services import notify
 from dudao.org.models import Person, RoleAssignment
@@ -71,12 +72,10 @@ def violation_create(*, actor, person: Person, unit, kind: str, occurred_at: dt.
     (and an absence may also cost the day's pay). A retry with the same `client_id` returns the
     first record (created False)."""
     now = now or timezone.now()
-    client_id = (client_id or "").strip()[:64]
-    if client_id:
-        existing = Violation.objects.filter(organization_id=actor.organization_id, handler=actor,
-                                            client_id=client_id).first()
-        if existing is not None:
-            return existing, False
+    mine = Violation.objects.filter(organization_id=actor.organization_id, handler=actor)
+    client_id = clean_client_id(client_id)
+    if (first := earlier(mine, client_id)) is not None:
+        return first, False
     if not can_record_violation(actor, unit):
         deny_permission()
     if kind not in ViolationKind.values:
@@ -107,11 +106,9 @@ def violation_create(*, actor, person: Person, unit, kind: str, occurred_at: dt.
         handler_confirmed_at=now, client_id=client_id, created_at=now,
     )
     full_clean_or_refuse(violation, exclude=["appeal"])
-    try:
-        with transaction.atomic():
-            violation.save()
-    except IntegrityError:  # a concurrent retry with the same client id saved it first
-        return Violation.objects.get(organization_id=actor.organization_id, handler=actor, client_id=client_id), False
+    violation, created = save_once(violation, mine)
+    if not created:  # a concurrent retry with the same client id saved it first
+        return violation, False
     for attachment in attachments:
         attachment_attach(actor=actor, attachment=attachment, obj=violation, unit=unit)
     if attachments:

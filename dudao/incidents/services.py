@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.audit import record_event, snapshot
 from dudao.core.errors import ApplicationError, ErrorCode, deny_permission, validation_error
+from dudao.core.idempotency import clean_client_id, earlier, save_once
 from dudao.findings.choices import FindingSource
 from dudao.findings.services import finding_create
 from dudao.findings.services.early_warning import WARNING_KIND, warned_people
@@ -59,12 +60,10 @@ def incident_report(*, actor, unit, kind: str, severity: str, occurred_at: dt.da
                     quality: bool = False, client_id: str = "", now: dt.datetime | None = None
                     ) -> tuple[Incident, bool]:
     now = now or timezone.now()
-    client_id = (client_id or "").strip()[:64]
-    if client_id:
-        existing = Incident.objects.filter(organization_id=actor.organization_id, reported_by=actor,
-                                           client_id=client_id).first()
-        if existing is not None:
-            return existing, False
+    mine = Incident.objects.filter(organization_id=actor.organization_id, reported_by=actor)
+    client_id = clean_client_id(client_id)
+    if (first := earlier(mine, client_id)) is not None:
+        return first, False
     if not can_report(actor, unit):
         deny_permission()
     if kind not in IncidentKind.values:
@@ -87,11 +86,9 @@ def incident_report(*, actor, unit, kind: str, severity: str, occurred_at: dt.da
         on_site_due_at=on_site, reported_late=bool(kind == IncidentKind.INCIDENT and due is not None and now > due),
         status=IncidentStatus.OPEN, client_id=client_id,
     )
-    try:
-        with transaction.atomic():
-            incident.save()
-    except IntegrityError:
-        return Incident.objects.get(organization_id=actor.organization_id, reported_by=actor, client_id=client_id), False
+    incident, created = save_once(incident, mine)
+    if not created:  # a concurrent retry with the same client id saved it first
+        return incident, False
     record_event(actor=actor, action="incident.report", obj=incident, after=snapshot(incident, AUDIT_FIELDS), at=now)
     url = f"/incidents/{incident.pk}/"
     if kind == IncidentKind.INCIDENT and severity == IncidentSeverity.MAJOR:

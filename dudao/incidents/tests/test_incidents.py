@@ -207,6 +207,24 @@ def test_a_retried_report_is_one_incident(live_world, api_for):
     assert (first.status_code, second.status_code) == (201, 200) and Incident.objects.count() == 1
 
 
+@pytest.mark.django_db
+def test_a_retry_that_lost_the_race_gets_the_first_record_and_other_conflicts_still_fail(world):
+    """`core.idempotency.save_once`: two retries both find nothing earlier, one insert lands."""
+    from django.db import IntegrityError
+
+    from dudao.core.idempotency import save_once
+
+    first = report(world, client_id="race-1")
+    mine = Incident.objects.filter(organization_id=first.organization_id, reported_by=first.reported_by)
+    twin = Incident(**{f.attname: getattr(first, f.attname) for f in Incident._meta.concrete_fields if f.attname != "id"})
+    assert save_once(twin, mine) == (first, False)
+    assert Incident.objects.count() == 1
+    clash = Incident(**{f.attname: getattr(first, f.attname) for f in Incident._meta.concrete_fields if f.attname != "id"})
+    clash.client_id, clash.unit_id = "", None  # NOT NULL: not a retry, so not swallowed
+    with pytest.raises(IntegrityError):
+        save_once(clash, mine)
+
+
 class TestIncidentListPage(PageListMatrix):
     url_name = "incidents:incident-list"
 
