@@ -14,6 +14,7 @@ from dudao.core.audit import record_event, snapshot
 from dudao.core.errors import (
     ApplicationError,
     ErrorCode,
+    clean_text,
     deny_permission,
     from_django_validation,
     validation_error,
@@ -125,9 +126,7 @@ def cadre_row_update(*, actor, report: CadreReport, row_id: int, ability, post, 
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
     CADRE_REPORT.check_editable(report)
     values = {"ability": _choice(ability, Ability, "ability"), "post": _choice(post, Post, "post"),
-              "pay": _choice(pay, Pay, "pay"), "comment": str(comment or "").strip()}
-    if len(values["comment"]) > 2000:
-        raise validation_error("comment", _("最多 %(n)s 字") % {"n": 2000})
+              "pay": _choice(pay, Pay, "pay"), "comment": clean_text(comment, "comment", limit=2000)}
     before = snapshot(row, ROW_FIELDS)
     now = now or timezone.now()
     for field, value in values.items():

@@ -55,6 +55,19 @@ def validation_error(field: str, message: str) -> ApplicationError:
     return ApplicationError(ErrorCode.VALIDATION, message, {"fields": {field: [str(message)]}})
 
 
+def clean_text(value, field: str, *, limit: int, required: str | None = None) -> str:
+    """Typed text, trimmed: refused naming the field when longer than `limit` characters, or when
+    empty and `required` (the message to show) is given."""
+    from django.utils.translation import gettext as _
+
+    text = str(value or "").strip()
+    if required and not text:
+        raise validation_error(field, required)
+    if len(text) > limit:
+        raise validation_error(field, _("最多 %(n)s 字") % {"n": limit})
+    return text
+
+
 def from_django_validation(exc) -> ApplicationError:
     """Turn a Django ValidationError from full_clean() into the application's error shape."""
     if hasattr(exc, "message_dict"):

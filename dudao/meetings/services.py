@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.audit import record_event, snapshot
-from dudao.core.errors import deny_permission, full_clean_or_refuse, validation_error
+from dudao.core.errors import clean_text, deny_permission, full_clean_or_refuse, validation_error
 from dudao.findings.models import Finding
 from dudao.incidents.models import Incident
 from dudao.inspections.models import Inspection
@@ -37,15 +37,6 @@ def _url(meeting) -> str:
     return f"/meetings/{meeting.pk}/"
 
 
-def _text(value, field: str, *, limit: int, required: str | None = None) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise validation_error(field, required)
-    if len(text) > limit:
-        raise validation_error(field, _("最多 %(n)s 字") % {"n": limit})
-    return text
-
-
 def _day(value, field: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
@@ -65,7 +56,7 @@ def meeting_create(*, actor, title: str, held_on, scope_unit_id, finding_ids=(),
     if not can_hold_meetings(actor):
         deny_permission()
     now = now or timezone.now()
-    title = _text(title, "title", limit=200, required=_("请填写会议名称"))
+    title = clean_text(title, "title", limit=200, required=_("请填写会议名称"))
     held_on = _day(held_on, "held_on")
     unit = selectors.unit_named(actor, scope_unit_id)
     records = [(CaseKind.FINDING, r) for r in selectors.records_named(actor, Finding, finding_ids, "finding_ids", unit)]
@@ -87,7 +78,7 @@ def meeting_create(*, actor, title: str, held_on, scope_unit_id, finding_ids=(),
     meeting.save()
     cases = []
     for position, (kind, record) in enumerate(records, start=1):
-        note = _text(notes.get(f"{kind}:{record.pk}"), "notes", limit=500)
+        note = clean_text(notes.get(f"{kind}:{record.pk}"), "notes", limit=500)
         cases.append(MeetingCase(meeting=meeting, position=position, kind=kind, note=note,
                                  **{str(kind): record}))
     MeetingCase.objects.bulk_create(cases)
@@ -113,7 +104,7 @@ def meeting_record_minutes(*, actor, meeting: Meeting, text: str, now: dt.dateti
     if not can_edit_meeting(actor, meeting):
         deny_permission()
     now = now or timezone.now()
-    text = _text(text, "text", limit=20000, required=_("请填写会议纪要"))
+    text = clean_text(text, "text", limit=20000, required=_("请填写会议纪要"))
     MEETING.check(meeting, "record_minutes")
     if meeting.held_on > timezone.localdate(now):
         raise validation_error("text", _("会议定于 %(day)s 召开，召开后才能记录纪要") % {"day": meeting.held_on})
@@ -131,7 +122,7 @@ def meeting_action_add(*, actor, meeting: Meeting, title: str, owner_id, due_dat
         deny_permission()
     MEETING.check(meeting, "add_action")
     now = now or timezone.now()
-    title = _text(title, "title", limit=300, required=_("请填写事项"))
+    title = clean_text(title, "title", limit=300, required=_("请填写事项"))
     if owner_id in (None, ""):
         raise validation_error("owner_id", _("请指定负责人"))
     owner = selectors.people_named(actor, [owner_id], "owner_id")[0]
@@ -160,7 +151,7 @@ def meeting_action_complete(*, actor, action: MeetingAction, note: str = "",
               .get(pk=action.pk))
     if not can_complete_action(actor, action):
         deny_permission()
-    note = _text(note, "note", limit=4000, required=_("请填写完成情况"))
+    note = clean_text(note, "note", limit=4000, required=_("请填写完成情况"))
     now = now or timezone.now()
     MEETING_ACTION.apply(action, "complete", actor=actor, audit_fields=ACTION_FIELDS, at=now,
                          changes={"done_note": note, "done_at": now, "done_by": actor})

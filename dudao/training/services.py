@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.audit import record_event, snapshot
-from dudao.core.errors import deny_permission, validation_error
+from dudao.core.errors import clean_text, deny_permission, validation_error
 from dudao.core.numbers import parse_number
 from dudao.core.periods import normalise_period
 from dudao.notifications.services import notify
@@ -33,15 +33,6 @@ from .selectors import (
 SESSION_FIELDS = ["title", "scope_unit", "starts_at", "trainer", "item_codes", "attendance_recorded_at"]
 
 
-def _text(value, field: str, *, limit: int, required: str | None = None) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise validation_error(field, required)
-    if len(text) > limit:
-        raise validation_error(field, _("最多 %(n)s 字") % {"n": limit})
-    return text
-
-
 MAX_QUESTIONS = 30
 MAX_OPTIONS = 20
 
@@ -59,7 +50,7 @@ def _questions(questions) -> list[dict]:
             question = {"text": question, "kind": "text"}
         if not isinstance(question, dict):
             raise validation_error(f"questions.{index}", _("第 %(n)s 题：格式不正确") % {"n": index + 1})
-        text = _text(question.get("text"), f"questions.{index}.text", limit=300,
+        text = clean_text(question.get("text"), f"questions.{index}.text", limit=300,
                      required=_("第 %(n)s 题：问题不能为空") % {"n": index + 1})
         kind = str(question.get("kind") or "text")
         if kind not in QUESTION_KINDS:
@@ -67,7 +58,7 @@ def _questions(questions) -> list[dict]:
         options: list[str] = []
         if kind != "text":
             for option in question.get("options") or []:
-                option = _text(option, f"questions.{index}.options", limit=100)
+                option = clean_text(option, f"questions.{index}.options", limit=100)
                 if option and option not in options:
                     options.append(option)
             if len(options) < 2:
@@ -98,7 +89,7 @@ def survey_create(*, actor, title: str, period: str, scope_unit, questions: list
     if not can_organise(actor, scope_unit):
         deny_permission()
     now = now or timezone.now()
-    title = _text(title, "title", limit=200, required=_("请填写标题"))
+    title = clean_text(title, "title", limit=200, required=_("请填写标题"))
     period = _survey_period(actor.organization_id, period, timezone.localdate(now))
     cleaned = _questions(questions)
     survey = Survey.objects.create(organization_id=actor.organization_id, title=title, period=period,
@@ -131,7 +122,7 @@ def _answer(question: dict, value, index: int):
         return [option for option in question["options"] if option in chosen]
     if isinstance(value, list):
         raise validation_error(field, _("第 %(n)s 题只能有一个回答") % {"n": index + 1})
-    text = _text(value, field, limit=1000)
+    text = clean_text(value, field, limit=1000)
     if question["kind"] == "single" and text and text not in question["options"]:
         raise validation_error(field, _("第 %(n)s 题：“%(value)s”不是选项") % {"n": index + 1, "value": text})
     return text
@@ -213,7 +204,7 @@ def session_create(*, actor, title: str, scope_unit, starts_at: dt.datetime, tra
                    invitees: list[Person], item_codes: list[str] | None = None, now=None) -> Session:
     if not can_organise(actor, scope_unit):
         deny_permission()
-    title = _text(title, "title", limit=200, required=_("请填写标题"))
+    title = clean_text(title, "title", limit=200, required=_("请填写标题"))
     if trainer.organization_id != actor.organization_id or not trainer.is_active:
         raise validation_error("trainer_id", _("讲师必须是本单位在职人员"))
     people = {p.pk: p for p in invitees}
@@ -222,7 +213,7 @@ def session_create(*, actor, title: str, scope_unit, starts_at: dt.datetime, tra
     strangers = [p.pk for p in people.values() if p.organization_id != actor.organization_id or not p.is_active]
     if strangers:
         raise validation_error("invitee_ids", _("以下人员不存在或已离职：%(ids)s") % {"ids": ", ".join(map(str, strangers))})
-    codes = [_text(c, "item_codes", limit=50) for c in (item_codes or []) if str(c or "").strip()]
+    codes = [clean_text(c, "item_codes", limit=50) for c in (item_codes or []) if str(c or "").strip()]
     now = now or timezone.now()
     session = Session.objects.create(organization_id=actor.organization_id, title=title, scope_unit=scope_unit,
                                      starts_at=starts_at, trainer=trainer, item_codes=codes, created_by=actor,
