@@ -231,6 +231,28 @@ class PageObjectMatrix(_PageMatrix):
         self.check_success(self.world, target, response)
 
 
+class PageFormMatrix(PageObjectMatrix):
+    """A page that makes something new (a "new ..." form): no object in its URL. Its "other
+    organisation" check is that the form offers nothing of another organisation: `other_org_marker`
+    (a unit or organisation name there) never shows to the in-scope actor."""
+
+    other_org_marker = "城东支行"
+
+    def target(self, world):
+        return None
+
+    def other_org_target(self, world):
+        return None
+
+    def url(self, world, target) -> str:
+        from django.urls import reverse
+
+        return reverse(self.url_name)
+
+    def test_other_organization_is_404(self):
+        assert self.other_org_marker not in self.call(self.in_scope, None).content.decode()
+
+
 class PageListMatrix(_PageMatrix):
     """A list page: the target's marker text shows for the in-scope actor only."""
 

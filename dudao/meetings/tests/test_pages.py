@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dudao.core.testing.matrix import PageListMatrix, PageObjectMatrix
+from dudao.core.testing.matrix import PageFormMatrix, PageListMatrix, PageObjectMatrix
 from dudao.meetings.models import Meeting, MeetingAction
 
 from .factories import action_of, meeting_of, other_org_action, other_org_meeting, records
@@ -48,25 +48,13 @@ class _MeetingPage:
         return reverse(self.url_name, args=[target.pk])
 
 
-class TestMeetingCreatePage(PageObjectMatrix):
+class TestMeetingCreatePage(PageFormMatrix):
     url_name = "meetings:create"
     in_scope = "region_manager"
     refused = ("supervisor", "unit_manager", "staff")
 
-    def target(self, world):
-        return None
-
-    def other_org_target(self, world):
-        return None
-
-    def url(self, world, target):
-        return reverse(self.url_name)
-
     def test_out_of_scope_is_404(self):
         """Every organiser holds meetings over their own units; the refused roles above hold none."""
-
-    def test_other_organization_is_404(self):
-        """The page offers only the caller's own units."""
 
 
 class TestMeetingDetailPage(_MeetingPage, PageObjectMatrix):

@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.models import AuditEvent
-from dudao.core.testing.matrix import API_PREFIX, ApiListMatrix, ApiObjectMatrix, PageObjectMatrix
+from dudao.core.testing.matrix import (
+    API_PREFIX,
+    ApiListMatrix,
+    ApiObjectMatrix,
+    PageFormMatrix,
+    PageObjectMatrix,
+)
 from dudao.notifications.models import Notification
 from dudao.workplans import services
 from dudao.workplans.models import WorkPlan, WorkPlanItem
@@ -223,22 +229,10 @@ class TestPlanListPage(PageObjectMatrix):
             self.call("supervisor", None).content.decode())
 
 
-class TestPlanCreatePage(PageObjectMatrix):
+class TestPlanCreatePage(PageFormMatrix):
     url_name = "workplans:plan-create"
     in_scope = "supervisor"
     out_of_scope = "unit_manager"
-
-    def target(self, world):
-        return None
-
-    def other_org_target(self, world):
-        return None
-
-    def url(self, world, target):
-        return reverse(self.url_name)
-
-    def test_other_organization_is_404(self):
-        """The page makes the caller's own plan only."""
 
 
 class TestPlanDetailPage(_PlanObject, PageObjectMatrix):
