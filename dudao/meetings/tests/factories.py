@@ -70,3 +70,45 @@ def other_org_meeting(world) -> Meeting:
 
 def other_org_action(world) -> MeetingAction:
     return MeetingAction.objects.filter(meeting=other_org_meeting(world)).first()
+
+
+def state():
+    """What a refused call must leave unchanged: meetings, cases, attendees, actions, audit, inbox."""
+    from dudao.core.models import AuditEvent
+    from dudao.meetings.models import MeetingAttendee, MeetingCase
+    from dudao.notifications.models import Notification
+
+    return (list(Meeting.objects.order_by("pk").values_list("status", "minutes", "title")),
+            MeetingCase.objects.count(), MeetingAttendee.objects.count(),
+            list(MeetingAction.objects.order_by("pk").values_list("status", "done_note", "reminded_on")),
+            AuditEvent.objects.count(), Notification.objects.count())
+
+
+class MeetingTarget:
+    """The permission matrices' target for a meeting's routes and pages (the API's and the pages')."""
+
+    in_scope = "region_manager"
+
+    def target(self, world):
+        return meeting_of(world)
+
+    def other_org_target(self, world):
+        return other_org_meeting(world)
+
+    def snapshot(self, world):
+        self.target(world), self.other_org_target(world)
+        return state()
+
+
+class ActionTarget(MeetingTarget):
+    """An action: its owner (the store manager) marks it done; an attendee who neither owns it nor
+    organised the meeting sees it but may not."""
+
+    in_scope = "unit_manager"
+    refused = ("supervisor",)
+
+    def target(self, world):
+        return action_of(world)
+
+    def other_org_target(self, world):
+        return other_org_action(world)

@@ -12,8 +12,14 @@ from django.utils import timezone
 from dudao.core.testing.matrix import API_PREFIX, ApiListMatrix, ApiObjectMatrix
 from dudao.meetings import services
 
-from .factories import action_of, meeting_of, other_org_action, other_org_meeting, records
-from .test_meetings import state
+from .factories import (
+    ActionTarget,
+    MeetingTarget,
+    meeting_of,
+    other_org_meeting,
+    records,
+    state,
+)
 
 
 class TestMeetingCreate(ApiObjectMatrix):
@@ -94,21 +100,7 @@ class TestMeetingList(ApiListMatrix):
         return other_org_meeting(world)
 
 
-class _MeetingObject:
-    in_scope = "region_manager"
-
-    def target(self, world):
-        return meeting_of(world)
-
-    def other_org_target(self, world):
-        return other_org_meeting(world)
-
-    def snapshot(self, world):
-        self.target(world), self.other_org_target(world)
-        return state()
-
-
-class TestMeetingDetail(_MeetingObject, ApiObjectMatrix):
+class TestMeetingDetail(MeetingTarget, ApiObjectMatrix):
     route = "GET /api/v1/meetings/{meeting_id}"
 
     def path(self, world, target):
@@ -126,7 +118,7 @@ class TestMeetingDetail(_MeetingObject, ApiObjectMatrix):
             assert response.status_code == 200, actor
 
 
-class TestMeetingMinutes(_MeetingObject, ApiObjectMatrix):
+class TestMeetingMinutes(MeetingTarget, ApiObjectMatrix):
     route = "PUT /api/v1/meetings/{meeting_id}/minutes"
     refused = ("unit_manager", "supervisor")  # attendees read the meeting but do not write its minutes
 
@@ -141,7 +133,7 @@ class TestMeetingMinutes(_MeetingObject, ApiObjectMatrix):
         assert response.json()["minutes"].startswith("一、南京西路店")
 
 
-class TestMeetingActionAdd(_MeetingObject, ApiObjectMatrix):
+class TestMeetingActionAdd(MeetingTarget, ApiObjectMatrix):
     route = "POST /api/v1/meetings/{meeting_id}/actions"
     success_status = 201
     refused = ("unit_manager",)
@@ -158,20 +150,8 @@ class TestMeetingActionAdd(_MeetingObject, ApiObjectMatrix):
         assert (body["owner_id"], body["status"]) == (world.people["supervisor"].pk, "open")
 
 
-class TestMeetingActionDone(ApiObjectMatrix):
+class TestMeetingActionDone(ActionTarget, ApiObjectMatrix):
     route = "POST /api/v1/meeting-actions/{action_id}/done"
-    in_scope = "unit_manager"  # the owner
-    refused = ("supervisor",)  # attends and sees the action, but neither owns it nor organised the meeting
-
-    def target(self, world):
-        return action_of(world)
-
-    def other_org_target(self, world):
-        return other_org_action(world)
-
-    def snapshot(self, world):
-        self.target(world), self.other_org_target(world)
-        return state()
 
     def path(self, world, target):
         return f"/meeting-actions/{target.pk}/done"
@@ -184,7 +164,7 @@ class TestMeetingActionDone(ApiObjectMatrix):
         assert (body["status"], body["done_note"]) == ("done", "温控器已更换并复测")
 
 
-class TestMeetingPdf(_MeetingObject, ApiObjectMatrix):
+class TestMeetingPdf(MeetingTarget, ApiObjectMatrix):
     route = "GET /api/v1/meetings/{meeting_id}/pdf"
 
     def path(self, world, target):

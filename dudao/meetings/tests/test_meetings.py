@@ -16,19 +16,12 @@ from dudao.core.jobs import REGISTRY, run_job
 from dudao.core.models import AuditEvent
 from dudao.core.periods import add_months
 from dudao.meetings import selectors, services
-from dudao.meetings.models import Meeting, MeetingAction, MeetingAttendee, MeetingCase
+from dudao.meetings.models import Meeting, MeetingAction
 from dudao.notifications.models import Notification
 from dudao.org.models import Organization
 from dudao.policies.services import policy_version_create
 
-from .factories import action_of, last_month_day, meeting_of, records
-
-
-def state():
-    return (list(Meeting.objects.order_by("pk").values_list("status", "minutes", "title")),
-            MeetingCase.objects.count(), MeetingAttendee.objects.count(),
-            list(MeetingAction.objects.order_by("pk").values_list("status", "done_note", "reminded_on")),
-            AuditEvent.objects.count(), Notification.objects.count())
+from .factories import action_of, last_month_day, meeting_of, records, state
 
 
 def told(kind: str) -> set[str]:

@@ -13,8 +13,15 @@ from django.utils import timezone
 from dudao.core.testing.matrix import PageFormMatrix, PageListMatrix, PageObjectMatrix
 from dudao.meetings.models import Meeting, MeetingAction
 
-from .factories import action_of, meeting_of, other_org_action, other_org_meeting, records
-from .test_meetings import state
+from .factories import (
+    ActionTarget,
+    MeetingTarget,
+    action_of,
+    meeting_of,
+    other_org_meeting,
+    records,
+    state,
+)
 
 
 class TestMeetingListPage(PageListMatrix):
@@ -31,19 +38,7 @@ class TestMeetingListPage(PageListMatrix):
         return reverse("meetings:detail", args=[target.pk])
 
 
-class _MeetingPage:
-    in_scope = "region_manager"
-
-    def target(self, world):
-        return meeting_of(world)
-
-    def other_org_target(self, world):
-        return other_org_meeting(world)
-
-    def snapshot(self, world):
-        self.target(world), self.other_org_target(world)
-        return state()
-
+class _MeetingPage(MeetingTarget):
     def url(self, world, target):
         return reverse(self.url_name, args=[target.pk])
 
@@ -114,22 +109,10 @@ class TestMeetingPdfPage(_MeetingPage, PageObjectMatrix):
         assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
 
 
-class TestActionDonePage(PageObjectMatrix):
+class TestActionDonePage(ActionTarget, PageObjectMatrix):
     url_name = "meetings:action-done"
     method = "post"
     success_status = 302
-    in_scope = "unit_manager"
-    refused = ("supervisor",)
-
-    def target(self, world):
-        return action_of(world)
-
-    def other_org_target(self, world):
-        return other_org_action(world)
-
-    def snapshot(self, world):
-        self.target(world), self.other_org_target(world)
-        return state()
 
     def url(self, world, target):
         return reverse(self.url_name, args=[target.pk])
