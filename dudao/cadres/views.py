@@ -17,7 +17,7 @@ from dudao.core.access import get_for_actor
 from dudao.core.attachments import disposition_header
 from dudao.core.errors import ApplicationError
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
-from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
+from dudao.core.views import form_error, page, raise_if_hidden, render_page, require
 from dudao.org.choices import UnitKind
 from dudao.org.models import Unit
 
@@ -96,8 +96,7 @@ def report_create(request):
             report = services.cadre_report_create(actor=actor, quarter=form.cleaned_data["quarter"],
                                                   scope_unit=form.cleaned_data["scope_unit"])
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
             form_error(form, exc)
         else:
             messages.success(request, _("已起草评估报告，请逐人确认后发布。"))
@@ -134,8 +133,7 @@ def row_edit(request, report_id: int, row_id: int):
         try:
             services.cadre_row_update(actor=actor, report=report, row_id=row.pk, **form.cleaned_data)
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
             form_error(form, exc)
         else:
             messages.success(request, _("已保存 %(name)s 的评估。") % {"name": row.person.display_name})
@@ -151,8 +149,7 @@ def report_publish(request, report_id: int):
     try:
         services.cadre_report_publish(actor=actor, report=report)
     except ApplicationError as exc:
-        if exc.code in REFUSALS_AS_404:
-            raise
+        raise_if_hidden(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, _("报告已发布，各店长可在“我的季度评估”查看本人结果。"))

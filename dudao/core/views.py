@@ -11,7 +11,7 @@ from django.shortcuts import render
 from .access import get_for_actor
 from .errors import ApplicationError, ErrorCode
 
-__all__ = ["REFUSALS_AS_404", "get_for_actor", "page", "render_page", "form_error", "require"]
+__all__ = ["REFUSALS_AS_404", "get_for_actor", "page", "raise_if_hidden", "render_page", "form_error", "require"]
 
 # Service refusals a page re-raises instead of showing on its form: a step someone may not take, on
 # an object they may not see, does not exist for them (the `page` decorator answers 404).
@@ -27,12 +27,19 @@ def page(view):
         try:
             return view(request, *args, **kwargs)
         except ApplicationError as exc:
-            if exc.code in {ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED}:
+            if exc.code in REFUSALS_AS_404:
                 raise Http404(exc.message) from exc
             raise
 
     wrapped.dudao_page = True
     return wrapped
+
+
+def raise_if_hidden(exc: ApplicationError) -> None:
+    """In a page that shows a service's refusal on its form: a refusal that means "not yours to see
+    or do" is raised on (`page` makes it a 404); any other returns, to be shown."""
+    if exc.code in REFUSALS_AS_404:
+        raise exc
 
 
 def require(allowed: bool) -> None:

@@ -16,7 +16,7 @@ from dudao.core.access import get_for_actor
 from dudao.core.attachments import attachment_upload, disposition_header
 from dudao.core.errors import ApplicationError
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
-from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
+from dudao.core.views import form_error, page, raise_if_hidden, render_page, require
 from dudao.org.models import Person, Unit
 from dudao.policies.choices import CardColour
 from dudao.policies.registry import policy_for
@@ -116,8 +116,7 @@ def violation_create(request):
                 fine=data["fine"], description=data["description"], attachments=attachments,
             )
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
             form_error(form, _field_names(exc))
         else:
             return redirect("discipline:violation-detail", violation.pk)
@@ -163,8 +162,7 @@ def violation_confirm(request, violation_id: int):
     try:
         services.violation_confirm(actor=actor, violation=violation)
     except ApplicationError as exc:
-        if exc.code in REFUSALS_AS_404:
-            raise
+        raise_if_hidden(exc)
         messages.error(request, exc.message)  # e.g. signed already, or under appeal: said, not swallowed
     return redirect("discipline:violation-detail", violation.pk)
 
@@ -202,8 +200,7 @@ def violation_appeal(request, violation_id: int):
     try:
         services.violation_appeal(actor=actor, violation=violation, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
-        if exc.code in REFUSALS_AS_404:
-            raise
+        raise_if_hidden(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, _("复议申请已提交，处理结果将通知您。"))

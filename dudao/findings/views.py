@@ -20,7 +20,7 @@ from dudao.core.attachments import attachment_upload
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
-from dudao.core.views import REFUSALS_AS_404, form_error, get_for_actor, page, render_page, require
+from dudao.core.views import form_error, get_for_actor, page, raise_if_hidden, render_page, require
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Unit
 from dudao.policies.choices import SEVERITY_BADGES, Severity
@@ -192,8 +192,7 @@ def _step(request, finding: Finding, name: str, form, run, done: str):
         try:
             run(form.cleaned_data)
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
             if exc.code in {ErrorCode.INVALID_TRANSITION, ErrorCode.CONFLICT} and not (exc.detail or {}).get("fields"):
                 messages.error(request, exc.message)
                 return redirect(target)
@@ -379,8 +378,7 @@ def finding_create(request):
                     item_code=data["item_code"], attachments=attachments,
                 )
             except ApplicationError as exc:
-                if exc.code in REFUSALS_AS_404:
-                    raise
+                raise_if_hidden(exc)
                 fields = (exc.detail or {}).get("fields") or {}
                 if "file" in fields:
                     form.add_error("photos", exc.message)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.core.access import get_for_actor
 from dudao.core.errors import ApplicationError
-from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
+from dudao.core.views import form_error, page, raise_if_hidden, render_page, require
 from dudao.org.models import Unit
 from dudao.policies.choices import Severity
 from dudao.policies.registry import policy_for
@@ -98,8 +98,7 @@ def incident_create(request):
                 actor=actor, unit=data["unit"], kind=data["kind"], severity=data["severity"],
                 occurred_at=data["occurred_at"], description=data["description"], quality=data["quality"])
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
             form_error(form, exc)
         else:
             return redirect("incidents:incident-detail", incident.pk)
@@ -129,8 +128,7 @@ def _post_step(request, incident_id: int, form_class, run, **form_options):
         try:
             run(actor, incident, form.cleaned_data)
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
     return redirect("incidents:incident-detail", incident.pk)
 
 

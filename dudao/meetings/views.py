@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.core.access import get_for_actor
 from dudao.core.errors import ApplicationError
-from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
+from dudao.core.views import form_error, page, raise_if_hidden, render_page, require
 
 from . import pdf, selectors, services
 from .choices import ACTION_STATUS_BADGES, MEETING_STATUS_BADGES, ActionStatus
@@ -22,11 +22,6 @@ from .presenters import case_facts
 from .workflow import MEETING
 
 PRESELECTED = 2
-
-
-def _reraise(exc: ApplicationError) -> None:
-    if exc.code in REFUSALS_AS_404:
-        raise exc
 
 
 @page
@@ -74,7 +69,7 @@ def meeting_create(request):
                 scope_unit_id=unit.pk, finding_ids=ids["finding"], inspection_ids=ids["inspection"],
                 incident_ids=ids["incident"], attendee_ids=sorted(picked_people), notes=notes)
         except ApplicationError as exc:
-            _reraise(exc)
+            raise_if_hidden(exc)
             form_error(form, exc)
         else:
             return redirect("meetings:detail", meeting.pk)
@@ -140,7 +135,7 @@ def meeting_minutes(request, meeting_id: int):
     try:
         services.meeting_record_minutes(actor=actor, meeting=meeting, text=form.cleaned_data.get("text", ""))
     except ApplicationError as exc:
-        _reraise(exc)
+        raise_if_hidden(exc)
         form.add_error("text" if "text" in ((exc.detail or {}).get("fields") or {}) else None, exc.message)
         return _detail(request, meeting, minutes_form=form, status=422)
     return redirect("meetings:detail", meeting.pk)
@@ -159,7 +154,7 @@ def meeting_action_add(request, meeting_id: int):
             services.meeting_action_add(actor=actor, meeting=meeting, title=data["title"], owner_id=data["owner_id"],
                                         due_date=data["due_date"])
         except ApplicationError as exc:
-            _reraise(exc)
+            raise_if_hidden(exc)
             form_error(form, exc)
         else:
             return redirect("meetings:detail", meeting.pk)
@@ -175,7 +170,7 @@ def action_done(request, action_id: int):
     try:
         services.meeting_action_complete(actor=actor, action=action, note=request.POST.get("note", ""))
     except ApplicationError as exc:
-        _reraise(exc)
+        raise_if_hidden(exc)
         return _detail(request, _meeting(actor, action.meeting_id), errors={action.pk: exc.message}, status=422)
     return redirect("meetings:detail", action.meeting_id)
 
@@ -189,7 +184,7 @@ def meeting_close(request, meeting_id: int):
     try:
         services.meeting_close(actor=actor, meeting=meeting)
     except ApplicationError as exc:
-        _reraise(exc)
+        raise_if_hidden(exc)
         return _detail(request, meeting, errors={"close": exc.message}, status=422)
     return redirect("meetings:detail", meeting.pk)
 

@@ -18,7 +18,7 @@ from dudao.checklists.selectors import item_texts
 from dudao.core.access import get_for_actor
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.periods import Period, add_months, month_start
-from dudao.core.views import REFUSALS_AS_404, form_error, page, render_page, require
+from dudao.core.views import form_error, page, raise_if_hidden, render_page, require
 from dudao.org.models import Person, Unit
 from dudao.policies.choices import Period as PolicyPeriod
 from dudao.policies.registry import policy_for
@@ -97,8 +97,7 @@ def session_create(request):
                 trainer=data["trainer"], invitees=list(data["invitees"]),
                 item_codes=[c.strip() for c in data["item_codes"].replace("，", ",").split(",") if c.strip()])
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
             form_error(form, exc)
         else:
             return redirect("training:session-detail", session.pk)
@@ -138,8 +137,7 @@ def session_attendance(request, session_id: int):
     try:
         services.attendance_record(actor=actor, session=session, rows=rows)
     except ApplicationError as exc:
-        if exc.code in REFUSALS_AS_404:
-            raise
+        raise_if_hidden(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已登记出勤和成绩。"))
@@ -216,8 +214,7 @@ def survey_create(request):
                 survey = services.survey_create(actor=actor, title=values["title"], period=values["period"],
                                                 scope_unit=unit, questions=_posted_questions(request.POST, count))
             except ApplicationError as exc:
-                if exc.code in REFUSALS_AS_404:
-                    raise
+                raise_if_hidden(exc)
                 errors.append(exc.message)
             else:
                 messages.success(request, _("已发起调查，范围内的人员可在“培训需求调查”中填写。"))
@@ -243,8 +240,7 @@ def survey_answer(request, survey_id: int):
         try:
             services.survey_respond(actor=actor, survey=survey, answers=given)
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
             errors.append(exc.message)
         else:
             messages.success(request, _("谢谢，已收到您的回答。"))
@@ -284,8 +280,7 @@ def survey_send(request, survey_id: int):
     try:
         told = services.survey_report_send(actor=actor, survey=survey)
     except ApplicationError as exc:
-        if exc.code in REFUSALS_AS_404:
-            raise
+        raise_if_hidden(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已把调查报告发送给培训部（%(n)s 人）。") % {"n": told})

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from dudao.core.access import get_for_actor
 from dudao.core.errors import ApplicationError
-from dudao.core.views import REFUSALS_AS_404, page, render_page, require
+from dudao.core.views import page, raise_if_hidden, render_page, require
 from dudao.policies.choices import Period
 from dudao.policies.registry import policy_for
 
@@ -69,8 +69,7 @@ def plan_create(request):
             plan = services.work_plan_create(actor=actor, period_kind=data["period_kind"],
                                              period_start=data["period_start"], items=_parse_items(data["items"]))
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
             fields = (exc.detail or {}).get("fields") or {}
             name = next(iter(fields), "")
             form.add_error(name if name in form.fields else ("items" if name.startswith("items") else None),
@@ -98,8 +97,7 @@ def plan_detail(request, plan_id: int):
         try:
             services.work_plan_summarise(actor=actor, plan=plan, items=entries, note=request.POST.get("note", ""))
         except ApplicationError as exc:
-            if exc.code in REFUSALS_AS_404:
-                raise
+            raise_if_hidden(exc)
             errors = (exc.detail or {}).get("fields") or {"": [exc.message]}
         else:
             return redirect("workplans:plan-detail", plan.pk)
@@ -122,8 +120,7 @@ def plan_submit(request, plan_id: int):
     try:
         services.work_plan_submit(actor=actor, plan=plan)
     except ApplicationError as exc:
-        if exc.code in REFUSALS_AS_404:
-            raise
+        raise_if_hidden(exc)
     return redirect("workplans:plan-detail", plan.pk)
 
 
