@@ -99,19 +99,17 @@ def _event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(_HASH_ENCODER.encode({"prev": prev_hash, **fields}).encode("utf-8")).hexdigest()
 
 
-def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "organization_id": event.organization_id,
-        "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
-        "at": event.at.astimezone(dt.UTC).isoformat(),
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "action": event.action,
-        "before": event.before,
-        "after": event.after,
-    }
+# The event's fields the hash covers, in `record_event`, `record_events` and `verify_chain` alike.
+HASHED_FIELDS = ("seq", "organization_id", "actor_id", "actor_name", "at", "object_type", "object_id", "action",
+                 "before", "after")
+
+
+def _hashed(values: dict[str, Any] | AuditEvent) -> dict[str, Any]:
+    """The hashed fields of an event (an instance or a row of attname -> value), `at` as UTC ISO text."""
+    get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
+    fields = {name: get(name) for name in HASHED_FIELDS}
+    fields["at"] = fields["at"].astimezone(dt.UTC).isoformat()
+    return fields
 
 
 def object_label(obj: models.Model | tuple[str, Any]) -> tuple[str, str]:
@@ -151,7 +149,7 @@ def record_event(
         after=to_json_value(after),
         prev_hash=head.hash,
     )
-    event.hash = _event_hash(head.hash, _hashed_fields(event))
+    event.hash = _event_hash(head.hash, _hashed(event))
     event.save(force_insert=True)
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
@@ -169,7 +167,6 @@ def record_events(*, actor, action: str, objects: list, after: list[dict], at: d
         return 0
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     moment = (at or timezone.now()).astimezone(dt.UTC)
-    stamp = moment.isoformat()
     actor_id = getattr(actor, "pk", None)
     actor_name = (getattr(actor, "display_name", "") or getattr(actor, "username", "")) if actor else ""
     rows: list[dict] = []
@@ -178,16 +175,15 @@ def record_events(*, actor, action: str, objects: list, after: list[dict], at: d
     for obj, state, previous in zip(objects, after, befores, strict=True):
         object_type, object_id = object_label(obj)
         seq += 1
-        hashed = {
+        row = {
             "seq": seq,
             "organization_id": organization_id or getattr(obj, "organization_id", None),
-            "actor_id": actor_id, "actor_name": actor_name, "at": stamp,
+            "actor_id": actor_id, "actor_name": actor_name, "at": moment,
             "object_type": object_type, "object_id": object_id, "action": action,
-            "before": to_json_value(previous), "after": to_json_value(state),
+            "before": to_json_value(previous), "after": to_json_value(state), "prev_hash": prev_hash,
         }
-        event_hash = _event_hash(prev_hash, hashed)
-        rows.append({**hashed, "at": moment, "prev_hash": prev_hash, "hash": event_hash})
-        prev_hash = event_hash
+        row["hash"] = prev_hash = _event_hash(prev_hash, _hashed(row))
+        rows.append(row)
     insert_rows(AuditEvent, rows)
     head.seq, head.hash = seq, prev_hash
     head.save(update_fields=["seq", "hash"])
@@ -216,7 +212,7 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
             return ChainReport(
                 False, checked, event.seq, f"event #{event.seq} does not link to the event before it"
             )
-        if _event_hash(event.prev_hash, _hashed_fields(event)) != event.hash:
+        if _event_hash(event.prev_hash, _hashed(event)) != event.hash:
             return ChainReport(False, checked, event.seq, f"event #{event.seq} was altered")
         prev_hash = event.hash
         expected_seq += 1
