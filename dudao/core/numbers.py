@@ -47,9 +47,11 @@ def amount(value) -> str:
 
 
 def money(value) -> str:
-    """Money the way a Chinese finance office writes it: ¥12,345.00; "—" when none."""
+    """Money the way a Chinese finance office writes it: ¥12,345.00, a loss -¥3,188.00; "—" when none."""
     number = as_decimal(value)
-    return "—" if number is None else f"¥{number:,.2f}"
+    if number is None:
+        return "—"
+    return f"-¥{-number:,.2f}" if number < 0 else f"¥{number:,.2f}"
 
 
 def parse_number(text, field: str, *, places: int | None = None) -> Decimal:

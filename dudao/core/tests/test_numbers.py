@@ -19,6 +19,7 @@ def test_figures_are_grouped_and_money_has_two_decimals_in_both_languages(langua
         assert grouped(Decimal("1.2E+6")) == "1,200,000"
         assert amount(Decimal("16518")) == "16,518.00"
         assert money("5160") == "¥5,160.00"
+        assert money("-3188") == "-¥3,188.00"
         assert money(None) == amount("") == "—"
         rendered = Template("{% load numbers %}{{ a|amount }} {{ b|grouped }} {{ c|money }} {{ d|grouped }}").render(
             Context({"a": Decimal("1200.5"), "b": 4242, "c": Decimal("0"), "d": "无"}))
