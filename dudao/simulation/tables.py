@@ -47,7 +47,7 @@ def shown(value, metric: str = "") -> str:
     if metric in MONEY_METRICS:
         return numbers.money(value)
     if isinstance(value, int | float):
-        return numbers.grouped(value)
+        return numbers.grouped(numbers.as_decimal(value))
     return str(value)
 
 
