@@ -60,7 +60,7 @@ def analytics_summary(request, query: Query[SummaryQuery]):
     }
 
 
-@router.get("/before-after", response=BeforeAfterOut)
+@router.get("/before-after", response=BeforeAfterOut, by_alias=True)
 def analytics_before_after(request, query: Query[BeforeAfterQuery]):
     """A unit's (or region's) figures in the `days` before `pivot` and from it on (DESIGN.md 2.15),
     each as dudao/facts/figures.py defines it, with after - before (null when a side has no data),
