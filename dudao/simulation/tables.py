@@ -3,6 +3,8 @@ rows with before and after side by side (the page), and one flat table of every 
 
 from __future__ import annotations
 
+import json
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,9 +82,20 @@ def grouped_rows(changes: list[dict], subject_type: str, metrics: tuple[str, ...
     return result
 
 
+def setting(value) -> str:
+    """A policy value as the page shows it: lists and objects as compact JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return shown(value)
+
+
 def page_tables(result: dict) -> dict:
     changes = result["changes"]
     return {
+        "policy_changes": [{"key": c["key"], "before": setting(c["before"]), "after": setting(c["after"])}
+                           for c in result["summary"]["policy_changes"]],
         "units": grouped_rows(changes, UNIT, UNIT_METRICS),
         "people": grouped_rows(changes, PERSON, PERSON_METRICS),
         "inspections": grouped_rows(changes, INSPECTION, INSPECTION_METRICS),
