@@ -26,6 +26,10 @@ bonuses
     Each appraisal of the cycles whose period lies in the simulated period, by
     `appraisal.scoring.gather` and `score_appraisal` with each side's policy (bands, proration,
     rectification points); the appraisals are scored in memory and never saved.
+coverage
+    Only when the draft's coverage rules differ: each rule judged by `planning.coverage` over the
+    whole organisation and period (published plans' visits and ad hoc inspections), planned vs
+    required, listed in `summary.coverage` where the figures differ.
 
 A fixed number of queries whatever the number of units, findings or people: it grows only with
 the months and the appraisal cycles in the period.
@@ -56,6 +60,8 @@ from dudao.facts.scope import Scope
 from dudao.findings.models import Finding
 from dudao.inspections.scoring import ItemResult, score_inspection
 from dudao.org.models import Organization, Unit
+from dudao.planning.coverage import plan_coverage
+from dudao.planning.models import Plan
 from dudao.policies.editing import plain
 from dudao.policies.registry import effective_document, policy_for
 
@@ -170,6 +176,7 @@ def simulate(*, actor, overrides: Any, date_from: dt.date | None = None, date_to
         organization.pk, months, evaluations_before, evaluations_after, before.evaluation, draft.evaluation,
         changes, today)
     summary["bonuses"] = _compare_bonuses(cycles, bonuses_before, bonuses_after, changes)
+    summary["coverage"] = _coverage(organization.pk, period, before, draft)
     counts: dict[str, int] = defaultdict(int)
     for change in changes:
         counts[f"{change.subject_type}.{change.metric}"] += 1
@@ -364,6 +371,30 @@ def _compare_evaluations(organization_id, months, befores, afters, policy_before
             summary["reviews_due_before"] += side["before"]["review"]
             summary["reviews_due_after"] += side["after"]["review"]
     return summary
+
+
+# --- coverage rules ---------------------------------------------------------------------------------
+def _rule_figures(rule) -> dict | None:
+    if rule is None:
+        return None
+    return {"required": rule.required, "planned": rule.planned, "done": rule.done, "satisfied": rule.satisfied}
+
+
+def _coverage(organization_id: int, period: Period, before, draft) -> list[dict]:
+    """The coverage rules (planned vs required over the organisation's published plans and ad hoc
+    inspections, `planning.coverage`) whose figures differ; judged only when the rules differ."""
+    if plain(before.plans) == plain(draft.plans):
+        return []
+    root = Unit.objects.get(organization_id=organization_id, parent__isnull=True)
+    whole = Plan(organization_id=organization_id, scope_unit=root, period_start=period.start, period_end=period.end)
+    sides = [{rule.code: rule for rule in plan_coverage(whole, policy=policy)} for policy in (before, draft)]
+    rows = []
+    for code in sorted(set(sides[0]) | set(sides[1])):
+        a, b = _rule_figures(sides[0].get(code)), _rule_figures(sides[1].get(code))
+        if a != b:
+            rule = sides[1].get(code) or sides[0].get(code)
+            rows.append({"code": code, "description": rule.description, "before": a, "after": b})
+    return rows
 
 
 # --- appraisals and bonuses -------------------------------------------------------------------------

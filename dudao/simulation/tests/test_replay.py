@@ -227,3 +227,26 @@ def test_the_query_count_is_the_same_for_2_and_20_units(world):
         data.finding(f"y{n}", at("2025-01-09"), "2025-01-12", severity="high", closed=at("2025-01-13"))
     many = queries(world)
     assert few == many == PINNED
+
+
+def test_a_coverage_rule_change_shows_planned_against_required(world):
+    january(world)
+    data = Data(world)
+    for day in ("2025-01-06", "2025-01-13", "2025-01-20"):
+        data.visit("store1", day, "done")
+    rule = {"code": "store_weekly", "description": "每家门店每周至少由其督导巡店两次", "unit_kind": "store",
+            "period": "week", "min_visits_per_unit": 2, "by_assigned_supervisor": False}
+    result = run(world, {"plans": {"coverage_rules": [rule]}})
+    [row] = result["summary"]["coverage"]
+    assert row["code"] == "store_weekly"
+    before, after = row["before"], row["after"]
+    # Three stores, about four and a half weeks: about twice the visits are required. What counts
+    # (capped per store and week at what is required): store1 has something every week (its 5th an
+    # inspection; the 20th a visit and an inspection), store2 one inspection; under the draft the
+    # 20th's two both count.
+    # Required: five weekly windows per store, the last (27 January to 2 February) prorated to
+    # 5/7 and rounded half up: 1 visit of 1, 1 of 2; so 3 × 5 = 15 and 3 × (4 × 2 + 1) = 27.
+    assert before == {"required": 15, "planned": 5, "done": 5, "satisfied": False}
+    assert after == {"required": 27, "planned": 6, "done": 6, "satisfied": False}
+    # An unchanged policy judges no coverage at all.
+    assert run(world, {})["summary"]["coverage"] == []
