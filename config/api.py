@@ -37,6 +37,7 @@ def _mount() -> None:
     from dudao.policies.api import router as policy_router
     from dudao.reporting.api import bulletins_router
     from dudao.reporting.api import router as reports_router
+    from dudao.simulation.api import router as policy_simulation_router
     from dudao.training.api import router as training_router
     from dudao.workplans.api import router as work_plans_router
 
@@ -57,6 +58,7 @@ def _mount() -> None:
     api.add_router("/evaluations", evaluations_router)
     api.add_router("/analytics", analytics_router)
     api.add_router("/policy", policy_router)
+    api.add_router("/policy", policy_simulation_router)
     api.add_router("/kpi-values", kpi_values_router)
     api.add_router("/targets", targets_router)
     api.add_router("/appraisals", appraisals_router)

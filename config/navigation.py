@@ -31,6 +31,7 @@ from dudao.planning.permissions import can_plan, can_see_surprise_visits
 from dudao.policies.permissions import can_view_policy
 from dudao.reporting.models import READERS as REPORT_READERS
 from dudao.reporting.models import UNIT_MANAGERS
+from dudao.simulation.permissions import can_simulate_policy
 from dudao.training.permissions import can_view_training
 from dudao.workplans.permissions import READERS as WORK_PLAN_READERS
 from dudao.workplans.permissions import can_plan as can_plan_work
@@ -107,6 +108,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool], object | None]] = [
     ("org:people", _("人员"), _manages_or_reads_people, SETTINGS),
     ("imports:run-list", _("导入"), can_run_imports, SETTINGS),
     ("policies:detail", _("制度"), can_view_policy, SETTINGS),
+    ("simulation:simulate", _("制度模拟"), can_simulate_policy, SETTINGS),
 ]
 
 

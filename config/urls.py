@@ -32,6 +32,7 @@ urlpatterns = [
     path("training/", include("dudao.training.urls")),
     path("meetings/", include("dudao.meetings.urls")),
     path("cadres/", include("dudao.cadres.urls")),
+    path("simulation/", include("dudao.simulation.urls")),
     path("help/", include("dudao.help.urls")),
 ]
 

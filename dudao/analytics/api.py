@@ -2,19 +2,25 @@
 (`/api/v1/evaluations`), as DESIGN.md section 5 gives."""
 
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
 
 from dudao.core.access import get_for_actor
 from dudao.core.api import Pagination, actor_of
-from dudao.core.errors import ApplicationError, ErrorCode
+from dudao.core.errors import ApplicationError, ErrorCode, validation_error
 from dudao.facts.figures import summary
 from dudao.org.models import Organization
 
 from . import selectors, services
+from .before_after import before_after
 from .models import ReviewCase, UnitEvaluation
 from .permissions import can_run_evaluation, can_view_analytics, can_view_review_cases
+from .pivots import pivots_for
 from .schemas import (
+    BeforeAfterOut,
+    BeforeAfterQuery,
     DecideIn,
     EvaluationOut,
     EvaluationQuery,
@@ -52,6 +58,25 @@ def analytics_summary(request, query: Query[SummaryQuery]):
         "scope_unit_id": scope.unit.pk if scope.unit is not None else None,
         "period": {"start": period.start, "end": period.end},
     }
+
+
+@router.get("/before-after", response=BeforeAfterOut, by_alias=True)
+def analytics_before_after(request, query: Query[BeforeAfterQuery]):
+    """A unit's (or region's) figures in the `days` before `pivot` and from it on (DESIGN.md 2.15),
+    each as dudao/facts/figures.py defines it, with after - before (null when a side has no data),
+    and the pivots offered for the unit (findings closed, new managers, training sessions). 404
+    when the unit is outside the caller's analytics scope."""
+    actor = actor_of(request)
+    unit = scope_unit_for(actor, query.unit_id)
+    scope = analytics_scope(actor, unit)
+    pivots = pivots_for(unit)
+    pivot = query.pivot
+    if pivot is None:
+        if not pivots:
+            raise validation_error("pivot", _("请选择比较日期(此机构没有可选的事件)"))
+        pivot = pivots[0]["date"]
+    result = before_after(scope, pivot, query.days, timezone.localdate())
+    return {**result, "unit_id": unit.pk, "unit_name": unit.name, "pivots": pivots}
 
 
 # --- evaluations -------------------------------------------------------------------------------

@@ -151,3 +151,54 @@ class ReviewCaseOut(Schema):
 class DecideIn(Schema):
     decision: ReviewDecision
     notes: str = Field("", max_length=5000)
+
+
+# --- before/after ----------------------------------------------------------------------------------
+class BeforeAfterQuery(Schema):
+    unit_id: int
+    pivot: dt.date | None = Field(None, description="YYYY-MM-DD; by default the latest offered pivot")
+    days: int = Field(90, description="window length in days before and from the pivot (7..366)")
+
+
+class WindowOut(Schema):
+    """Each figure as dudao/facts/figures.py defines it; null = no data."""
+
+    date_from: dt.date = Field(alias="from")
+    to: dt.date
+    inspections: int
+    average_score: Decimal | None
+    pass_rate: Decimal | None
+    findings: int
+    on_time_closure_rate: Decimal | None
+    repeat_rate: Decimal | None
+    evaluation_score: Decimal | None
+
+
+class DifferenceOut(Schema):
+    """after - before; null when either side has no data."""
+
+    inspections: int | None
+    average_score: Decimal | None
+    pass_rate: Decimal | None
+    findings: int | None
+    on_time_closure_rate: Decimal | None
+    repeat_rate: Decimal | None
+    evaluation_score: Decimal | None
+
+
+class PivotOut(Schema):
+    kind: str
+    kind_label: str
+    date: dt.date
+    label: str
+
+
+class BeforeAfterOut(Schema):
+    unit_id: int
+    unit_name: str
+    pivot: dt.date
+    days: int
+    before: WindowOut
+    after: WindowOut
+    difference: DifferenceOut
+    pivots: list[PivotOut]

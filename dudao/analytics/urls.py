@@ -7,6 +7,7 @@ app_name = "analytics"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("export/", views.export, name="export"),
+    path("before-after/<int:unit_id>/", views.before_after, name="before-after"),
     path("evaluations/", views.evaluations, name="evaluations"),
     path("evaluations/run/", views.evaluations_run, name="evaluations-run"),
     path("review-cases/", views.review_cases, name="review-cases"),

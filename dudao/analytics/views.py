@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from dudao.core.errors import ApplicationError
@@ -316,3 +317,47 @@ def review_case_decide(request, case_id: int):
             return redirect(case.get_absolute_url())
     case = get_for_actor(selectors.review_cases(actor), actor, case_id)
     return render_page(request, "analytics/review_case_detail.html", _detail_context(actor, case, form), status=422)
+
+
+# --- before/after ------------------------------------------------------------------------------
+BEFORE_AFTER_ROWS = (
+    ("inspections", _lazy("检查次数"), ""), ("average_score", _lazy("平均得分"), ""),
+    ("pass_rate", _lazy("检查合格率"), "%"), ("findings", _lazy("问题数"), ""),
+    ("on_time_closure_rate", _lazy("按时整改率"), "%"), ("repeat_rate", _lazy("重复问题率"), "%"),
+    ("evaluation_score", _lazy("月度综合得分"), ""),
+)
+
+
+@page
+def before_after(request, unit_id: int):
+    """A unit's (or region's) figures before and after a date picked from its events (or typed)."""
+    from .before_after import DEFAULT_DAYS
+    from .before_after import before_after as compare
+    from .pivots import pivots_for
+
+    actor = request.user
+    unit = scope_unit_for(actor, unit_id)
+    scope = analytics_scope(actor, unit)
+    pivots = pivots_for(unit)
+    today = timezone.localdate()
+    error = ""
+    try:
+        pivot = dt.date.fromisoformat(request.GET["pivot"]) if request.GET.get("pivot") else None
+        days = int(request.GET.get("days") or DEFAULT_DAYS)
+    except ValueError:
+        pivot, days, error = None, DEFAULT_DAYS, _("日期格式应为 YYYY-MM-DD,天数应为整数")
+    pivot = pivot or (pivots[0]["date"] if pivots else None)
+    result = None
+    if pivot is not None:
+        try:
+            result = compare(scope, pivot, days, today)
+        except ApplicationError as exc:
+            error = exc.message
+    rows = []
+    if result is not None:
+        rows = [{"label": label, "unit": unit_mark, "before": result["before"][key], "after": result["after"][key],
+                 "difference": result["difference"][key]} for key, label, unit_mark in BEFORE_AFTER_ROWS]
+    return render_page(request, "analytics/before_after.html", {
+        "tabs": _tabs(actor), "unit": unit, "pivots": pivots, "pivot": pivot, "days": days, "result": result,
+        "rows": rows, "error": error,
+    }, status=422 if error else 200)

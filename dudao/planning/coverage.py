@@ -298,9 +298,10 @@ def load_facts(plan, units: list[UnitRef], start: dt.date, end: dt.date) -> tupl
     return planned, done
 
 
-def plan_coverage(plan, *, extra: Iterable[VisitFact] = ()) -> list[RuleCoverage]:
-    """Every coverage rule in force at the plan's start, judged on the plan (plus `extra` proposed visits)."""
-    policy = policy_for(plan.organization_id, on=plan.period_start)
+def plan_coverage(plan, *, extra: Iterable[VisitFact] = (), policy=None) -> list[RuleCoverage]:
+    """Every coverage rule in force at the plan's start, judged on the plan (plus `extra` proposed visits).
+    `policy`: judge by another policy instead (the policy simulation's draft)."""
+    policy = policy or policy_for(plan.organization_id, on=plan.period_start)
     rules = policy.plans.coverage_rules
     if not rules:
         return []
