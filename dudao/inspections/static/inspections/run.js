@@ -289,10 +289,19 @@
       if (!link) return;
       event.preventDefault();
       var section = document.getElementById(link.dataset.section);
-      if (section) section.scrollIntoView({ behavior: "smooth", block: "start" });
+      // Close the index first: closing it after the scroll started would move the target.
       sectionIndex.open = false;
+      if (section) window.requestAnimationFrame(function () { section.scrollIntoView({ behavior: "smooth", block: "start" }); });
     });
   }
+
+  // The site's sticky top bar: the progress bar and the jumps stay below it.
+  function measureTopbar() {
+    var bar = document.querySelector(".topbar");
+    document.documentElement.style.setProperty("--topbar", (bar ? bar.offsetHeight : 0) + "px");
+  }
+  measureTopbar();
+  window.addEventListener("resize", measureTopbar);
 
   // --- the phone's copy -------------------------------------------------------------------------
   var timersPending = function () { return cards.filter(function (c) { return c.timer; }).length; };
@@ -655,6 +664,13 @@
         ids["p:" + p.id] = p.server_id;
         if (!p.server_id) unsentPhotos += 1;
         if (p.error) failedPhotos.push(p);
+      });
+      // Uploaded: the thumbnail now names its attachment (it still shows the phone's copy).
+      root.querySelectorAll(".thumb.queued[data-ref]").forEach(function (figure) {
+        var id = ids[figure.dataset.ref];
+        if (!id) return;
+        figure.dataset.id = String(id);
+        figure.classList.remove("queued");
       });
       return ids;
     });
