@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from dudao.inspections import offline
 from dudao.org import views as org_views
 from dudao.workbench import views as workbench_views
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", workbench_views.home, name="home"),
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("login/", org_views.LoginView.as_view(), name="login"),
     path("logout/", org_views.logout_view, name="logout"),
     path("", include("dudao.org.urls")),

@@ -32,6 +32,7 @@ from pypdf import PdfReader
 from .access import get_for_actor
 from .audit import record_event, snapshot
 from .errors import ApplicationError, ErrorCode, full_clean_or_refuse
+from .idempotency import clean_client_id, earlier, save_once
 from .models import Attachment
 
 logger = logging.getLogger(__name__)
@@ -380,27 +381,50 @@ def _same_org(actor, *objects) -> None:
             raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
 
 
-def attachment_upload(*, actor, file: File, unit: models.Model | None = None) -> Attachment:
+def attachment_upload(*, actor, file: File, unit: models.Model | None = None, client_id: str = "") -> Attachment:
     """Store an uploaded evidence file for `actor`, optionally about `unit` (which they must see).
 
     Refusals (413 too large, 422 not a supported or sound file, 404 unit out of scope) happen
     before anything is written: no file, no row, no audit event.
+
+    With a `client_id` (a phone's own id for the photo, see core.idempotency) a retried upload
+    returns the first attachment (`attachment.created` False) instead of storing a second; the same
+    id with other content or another unit is refused (409 naming `client_id`).
     """
     data = read_upload(file)
     # Decoding happens before the transaction opens: it can take a moment, and SQLite's write
     # lock (taken when the transaction begins) would stall every other writer meanwhile.
     content = prepare_content(data)
     return _attachment_store(
-        actor=actor, unit=unit, content=content, original_name=clean_original_name(file.name)
+        actor=actor, unit=unit, content=content, original_name=clean_original_name(file.name),
+        client_id=clean_client_id(client_id),
     )
 
 
+def _mine(actor) -> models.QuerySet:
+    return Attachment.objects.filter(organization_id=actor.organization_id, uploaded_by=actor)
+
+
+def _same_upload(first: Attachment, sha256: str, unit) -> Attachment:
+    """The attachment an earlier upload with this client id made, if this retry is the same one."""
+    if first.sha256 != sha256 or first.unit_id != (unit.pk if unit is not None else None):
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("client_id: 这个客户端编号已用于另一份文件，不能再用于不同的内容。"),
+            {"fields": {"client_id": [_("这个客户端编号已用于另一份文件。")]}, "attachment_id": first.pk},
+        )
+    first.created = False
+    return first
+
+
 @transaction.atomic
-def _attachment_store(*, actor, unit, content: StoredContent, original_name: str) -> Attachment:
+def _attachment_store(*, actor, unit, content: StoredContent, original_name: str, client_id: str = "") -> Attachment:
     if unit is not None:
         _same_org(actor, unit)
         get_for_actor(apps.get_model("org", "Unit"), actor, unit.pk)
     sha256 = hashlib.sha256(content.data).hexdigest()
+    if (first := earlier(_mine(actor), client_id)) is not None:
+        return _same_upload(first, sha256, unit)
     attachment = Attachment(
         organization_id=actor.organization_id,
         uploaded_by=actor,
@@ -411,11 +435,13 @@ def _attachment_store(*, actor, unit, content: StoredContent, original_name: str
         sha256=sha256,
         width=content.width,
         height=content.height,
+        client_id=client_id,
     )
     file_field = Attachment._meta.get_field("file")
     name = file_field.generate_filename(attachment, f"{sha256[:16]}-{uuid.uuid4().hex}.{content.extension}")
     attachment.file.name = name
-    full_clean_or_refuse(attachment)
+    # A racing retry's row is settled by save_once below, not refused as a duplicate here.
+    full_clean_or_refuse(attachment, validate_constraints=not client_id)
     storage = attachment.file.storage
     if storage.exists(name):
         raise ApplicationError(ErrorCode.CONFLICT, _("存储中已有同名文件，未覆盖；请重试。"))
@@ -423,7 +449,15 @@ def _attachment_store(*, actor, unit, content: StoredContent, original_name: str
     # with AWS_S3_FILE_OVERWRITE off): under a race it picks another name, which is kept.
     attachment.file.name = storage.save(name, ContentFile(content.data))
     try:
-        attachment.save(force_insert=True)
+        if client_id:
+            winner, created = save_once(attachment, _mine(actor))
+            if not created:
+                # A concurrent retry with the same client id stored first: keep its file only.
+                storage.delete(attachment.file.name)
+                return _same_upload(winner, sha256, unit)
+        else:
+            attachment.save(force_insert=True)
+        attachment.created = True
         record_event(actor=actor, action="attachment.upload", obj=attachment, after=snapshot(attachment))
         get_for_actor(Attachment, actor, attachment.pk)
     except BaseException:

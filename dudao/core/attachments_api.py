@@ -86,14 +86,18 @@ def attachment_list(
     return found
 
 
-@router.post("", response={201: AttachmentOut})
+@router.post("", response={200: AttachmentOut, 201: AttachmentOut})
 @decorate_view(limit_upload_size)
-def attachment_upload(request, file: File[UploadedFile], unit_id: Form[int | None] = None):
+def attachment_upload(
+    request, file: File[UploadedFile], unit_id: Form[int | None] = None, client_id: Form[str | None] = None
+):
     """Upload a photo (JPEG, PNG, WebP, GIF) or a PDF. 413 over the size limit, 422 for any
-    other content, whatever its name or Content-Type says."""
+    other content, whatever its name or Content-Type says. With `client_id`, a retry answers 200
+    with the first upload; the same id with other content is a 409 naming `client_id`."""
     actor = actor_of(request)
     unit = get_for_actor(apps.get_model("org", "Unit"), actor, unit_id) if unit_id is not None else None
-    return Status(201, attachments.attachment_upload(actor=actor, file=file, unit=unit))
+    stored = attachments.attachment_upload(actor=actor, file=file, unit=unit, client_id=client_id or "")
+    return Status(201 if stored.created else 200, stored)
 
 
 @router.get("/{attachment_id}", response=AttachmentOut)

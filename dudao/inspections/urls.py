@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import offline, views
 
 app_name = "inspections"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:inspection_id>/pdf/", views.inspection_pdf, name="inspection-pdf"),
     path("<int:inspection_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<int:inspection_id>/follow-up/", views.follow_up, name="follow-up"),
+    path("offline/", offline.offline_page, name="offline"),
+    path("offline/precache.json", offline.precache, name="offline-precache"),
+    path("offline/run/<int:template_id>/", offline.offline_run, name="offline-run"),
 ]

@@ -27,6 +27,7 @@ class Attachment(OrgScopedModel):
     sha256 = models.CharField(max_length=64, db_index=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    client_id = models.CharField(_("客户端编号"), max_length=64, blank=True)
 
     scope_path_field = "unit__path"
     scope_roles = {"view": None}
@@ -35,6 +36,9 @@ class Attachment(OrgScopedModel):
         ordering = ["-uploaded_at", "-id"]
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
+        # A retried upload (same uploader, same client id) finds the first one: see core.idempotency.
+        constraints = [models.UniqueConstraint(fields=["organization", "uploaded_by", "client_id"],
+                                               condition=~Q(client_id=""), name="core_attachment_client_id")]
 
     def __str__(self) -> str:
         return self.original_name

@@ -15,6 +15,8 @@ from dudao.core.testing import all_matrix_classes
 PUBLIC_API = {"POST /api/v1/auth/token"}
 PUBLIC_PAGES = {
     "login", "logout", "set_language", "javascript-catalog",
+    # The service worker and the web app manifest: code and icons, no data (dudao/inspections/tests/test_offline.py).
+    "service-worker", "manifest",
     # Forgotten password: used signed out; the same answer for every address (dudao/org/tests/test_password_reset.py).
     "org:password-reset", "org:password-reset-done", "org:password-reset-confirm", "org:password-reset-complete",
 }

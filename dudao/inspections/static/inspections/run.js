@@ -1,11 +1,21 @@
-/* The phone inspection screen (templates/inspections/run.html).
+/* The phone inspection screen (templates/inspections/run.html), online or offline.
  *
- * Every answer is saved as it is given (PUT /api/v1/inspections/{id}/answers, text debounced),
- * photos are downscaled in the browser (long edge <= 1600 px, JPEG) before upload, and a refused
- * submit lists what is missing with a jump to each item. Answers not yet saved (offline, or
- * waiting for a value) are kept in localStorage so a reload loses nothing.
- * Strings come from data-msg-* attributes on #run (translated in the template); data from the
- * JSON block #run-config. No inline script: the CSP allows only this file.
+ * Everything given is first kept on the phone (IndexedDB through outbox.js: answers, notes, photos
+ * as Blobs, the inspection's own fields), then a sync sends it in order whenever there is a network:
+ * create the inspection (only when it was started offline; POST /api/v1/inspections with its client
+ * id) -> upload each photo (each with its own client id) -> the answers (PUT, by item code) -> the
+ * inspection's fields (PATCH) -> submit. Every step is idempotent, so a retried or doubled sync (a
+ * reconnect, two tabs) never makes anything twice; one sync runs at a time across tabs (Web Locks).
+ *
+ * Conflicts (docs/architecture.md, "Offline inspections"): while the inspection is in progress the
+ * last answer sent wins, item by item; once it was submitted elsewhere the server's copy wins and
+ * what this phone still had waiting is shown as failed, with the server's reason.
+ *
+ * Photos are downscaled in the browser (long edge <= 1600 px, JPEG) and sent with their capture
+ * metadata (time, position, device, camera or gallery). The sync panel shows what waits and what
+ * failed, with a retry; data-pending="0" on #run means everything given is on the server.
+ * Strings come from data-msg-* attributes on #run (translated in the template); data from the JSON
+ * block #run-config. No inline script: the CSP allows only files.
  */
 (function () {
   "use strict";
@@ -13,16 +23,18 @@
   var root = document.getElementById("run");
   if (!root) return;
   var config = JSON.parse(document.getElementById("run-config").textContent);
+  var OB = window.DudaoOutbox;
 
   var MAX_EDGE = 1600;
   var JPEG_QUALITY = 0.85;
   var TEXT_DELAY = 800;
   var NUMBER_DELAY = 500;
   var RETRY_DELAY = 4000;
-  var storageKey = "dudao-inspection-" + config.inspection;
   // A template's preview is this same screen with nothing sent: answers, photos and notes stay in
   // the page, and "submit" only shows what an inspector would still have to do.
   var preview = Boolean(config.preview);
+  var startedOffline = Boolean(config.offline);
+  var API = "/api/v1";
 
   // --- helpers -----------------------------------------------------------------------------
   function msg(name, values) {
@@ -34,13 +46,24 @@
     return text;
   }
 
+  var freshToken = null;
   function csrfToken() {
+    if (freshToken) return freshToken;
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
     try {
       var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
       if (headers["X-CSRFToken"]) return headers["X-CSRFToken"];
-    } catch (e) { /* fall back to the cookie */ }
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
+    } catch (e) { /* no token */ }
+    return "";
+  }
+
+  /* After signing in again elsewhere the page's token is stale: ask the server for the current one. */
+  function refreshToken() {
+    return fetch(root.dataset.tokenUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok && !response.redirected ? response.json() : {}; })
+      .then(function (body) { if (body.csrf) freshToken = body.csrf; return Boolean(body.csrf); })
+      .catch(function () { return false; });
   }
 
   function api(method, url, body) {
@@ -52,7 +75,15 @@
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    return fetch(url, options);
+    return fetch(url, options).then(function (response) {
+      if (response.status !== 403 || api.retried) return response;
+      // A refused CSRF token: fetch the current one and try once more.
+      return refreshToken().then(function (ok) {
+        if (!ok) return response;
+        options.headers["X-CSRFToken"] = csrfToken();
+        return fetch(url, options);
+      });
+    });
   }
 
   function readJson(response) {
@@ -65,23 +96,24 @@
     return isFinite(value) ? value : null;
   }
 
-  function readLocal() {
-    if (preview) return {};
-    try { return JSON.parse(window.localStorage.getItem(storageKey) || "{}"); } catch (e) { return {}; }
-  }
+  function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
-  function writeLocal(data) {
-    if (preview) return;
-    try {
-      if (Object.keys(data).length) window.localStorage.setItem(storageKey, JSON.stringify(data));
-      else window.localStorage.removeItem(storageKey);
-    } catch (e) { /* private mode: the server copy is all there is */ }
+  // --- which inspection -------------------------------------------------------------------------
+  var params = new URLSearchParams(window.location.search);
+  var key = null;
+  if (!preview) {
+    key = startedOffline ? "c:" + (params.get("local") || "") : "s:" + String(config.inspection).split("/").pop();
   }
+  var serverId = startedOffline ? null : Number(String(config.inspection).split("/").pop());
+  var detailUrl = startedOffline ? null : config.detail;
+
+  function inspectionUrl() { return API + "/inspections/" + serverId; }
 
   // --- the save state shown in the sticky bar ------------------------------------------------
   var saveState = document.getElementById("save-state");
   function showSaveState(kind) {
-    var texts = { saving: msg("saving"), saved: msg("saved"), retry: msg("saveFailed"), refused: msg("refused") };
+    var texts = { saving: msg("saving"), saved: msg("saved"), retry: msg("saveFailed"), refused: msg("refused"),
+                  offline: msg("offlineSaved") };
     saveState.textContent = texts[kind] || "";
     saveState.classList.toggle("error", kind === "retry" || kind === "refused");
   }
@@ -107,6 +139,7 @@
     });
     this.noteInput = el.querySelector(".note-input");
     this.status = el.querySelector(".item-status");
+    this.section = el.closest(".run-section");
     this.timer = null;
   }
 
@@ -122,13 +155,8 @@
     return true;
   };
 
-  Card.prototype.payload = function () {
-    return { item_code: this.code, value: this.value === null ? "" : this.value, note: this.note(),
-             attachment_ids: this.photos.slice() };
-  };
-
   Card.prototype.local = function () {
-    return { value: this.value, note: this.note(), photos: this.photos.slice() };
+    return { value: this.value === null ? "" : this.value, note: this.note(), photos: this.photos.slice() };
   };
 
   Card.prototype.say = function (text, isError) {
@@ -147,7 +175,7 @@
     updateProgress();
   };
 
-  /* Show `value` in the card's controls (used on load from localStorage and on every change). */
+  /* Show `value` in the card's controls (used on load from the phone's copy and on every change). */
   Card.prototype.render = function () {
     var value = this.value;
     this.el.querySelectorAll(".opt").forEach(function (button) {
@@ -185,16 +213,15 @@
     this.changed(delay || 0);
   };
 
-  /* Queue a save after `delay` ms (0: now); a later change restarts the wait. */
+  /* Keep the change after `delay` ms (0: now); a later change restarts the wait. */
   Card.prototype.changed = function (delay) {
     var card = this;
-    remember(card);
     clearTimeout(card.timer);
     if (delay) {
-      card.timer = setTimeout(function () { card.timer = null; enqueue(card); }, delay);
+      card.timer = setTimeout(function () { card.timer = null; stage(card); }, delay);
     } else {
       card.timer = null;
-      enqueue(card);
+      stage(card);
     }
     markPending();
   };
@@ -203,22 +230,16 @@
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
-      enqueue(this);
+      return stage(this);
     }
+    return Promise.resolve();
   };
 
   var cards = Array.prototype.map.call(root.querySelectorAll(".item-card"), function (el) { return new Card(el); });
   var byCode = {};
   cards.forEach(function (card) { byCode[card.code] = card; });
 
-  /* How many saves are still to happen (waiting, in flight, uploading); tests and people can
-     tell from data-pending="0" on #run that everything given is on the server. */
-  function markPending() {
-    var waiting = cards.filter(function (c) { return c.timer; }).length;
-    root.dataset.pending = String(dirty.size + waiting + (saving ? 1 : 0) + uploads.size +
-      (patchTimer ? 1 : 0) + (patchBusy ? 1 : 0));
-  }
-
+  // --- progress, the section index and "next unanswered" ---------------------------------------
   function updateProgress() {
     var counted = cards.filter(function (c) { return c.counted; });
     var done = counted.filter(function (c) { return c.isComplete(); }).length;
@@ -227,114 +248,194 @@
     var bar = document.getElementById("progress-bar");
     bar.max = Math.max(counted.length, 1);
     bar.value = done;
-  }
-
-  // --- saving ---------------------------------------------------------------------------------
-  var dirty = new Set();
-  var saving = null;
-  var retryTimer = null;
-  var uploads = new Set();
-  var patchTimer = null;
-  var patchBusy = false;
-
-  function remember(card) {
-    var data = readLocal();
-    data[card.code] = card.local();
-    writeLocal(data);
-  }
-
-  function forget(batch) {
-    var data = readLocal();
-    batch.forEach(function (card) {
-      if (!dirty.has(card) && !card.timer) delete data[card.code];
+    document.querySelectorAll(".section-count").forEach(function (count) {
+      var mine = counted.filter(function (c) { return c.section && c.section.id === count.dataset.section; });
+      var answered = mine.filter(function (c) { return c.isComplete(); }).length;
+      count.textContent = answered + "/" + mine.length;
+      count.closest("a").classList.toggle("done", mine.length > 0 && answered === mine.length);
     });
-    writeLocal(data);
+    var next = document.getElementById("next-unanswered");
+    if (next) next.disabled = done === counted.length;
   }
 
-  function enqueue(card) {
+  function jumpTo(code) {
+    var card = byCode[code];
+    if (!card) return;
+    card.el.scrollIntoView({ behavior: "smooth", block: "start" });
+    card.el.focus({ preventScroll: true });
+    card.el.classList.remove("flash");
+    void card.el.offsetWidth;
+    card.el.classList.add("flash");
+    setTimeout(function () { card.el.classList.remove("flash"); }, 2500);
+  }
+
+  /* The first unanswered item after the one on screen (wrapping round to the top). */
+  function nextUnanswered() {
+    var open = cards.filter(function (c) { return c.counted && !c.isComplete(); });
+    if (!open.length) return;
+    var top = 0;
+    var bar = document.getElementById("run-progress");
+    var offset = bar ? bar.getBoundingClientRect().bottom + 4 : 0;
+    var after = open.filter(function (c) { return c.el.getBoundingClientRect().top > offset + 8; });
+    var target = after.length ? after[0] : open[top];
+    jumpTo(target.code);
+  }
+  var nextButton = document.getElementById("next-unanswered");
+  if (nextButton) nextButton.addEventListener("click", nextUnanswered);
+  var sectionIndex = document.getElementById("section-index");
+  if (sectionIndex) {
+    sectionIndex.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-section]");
+      if (!link) return;
+      event.preventDefault();
+      var section = document.getElementById(link.dataset.section);
+      // Close the index first: closing it after the scroll started would move the target.
+      sectionIndex.open = false;
+      if (section) window.requestAnimationFrame(function () { section.scrollIntoView({ behavior: "smooth", block: "start" }); });
+    });
+  }
+
+  // The site's sticky top bar: the progress bar and the jumps stay below it.
+  function measureTopbar() {
+    var bar = document.querySelector(".topbar");
+    document.documentElement.style.setProperty("--topbar", (bar ? bar.offsetHeight : 0) + "px");
+  }
+  measureTopbar();
+  window.addEventListener("resize", measureTopbar);
+
+  // --- the phone's copy -------------------------------------------------------------------------
+  var timersPending = function () { return cards.filter(function (c) { return c.timer; }).length; };
+  var record = null;       // the last copy read from or written to IndexedDB
+  var photoUrls = {};      // photo client id -> object URL of its Blob
+  var syncing = false;
+  var retryTimer = null;
+  var patchTimer = null;
+  var staging = Promise.resolve();
+
+  function change(mutate) {
+    if (preview) return Promise.resolve(null);
+    staging = staging.then(function () {
+      return OB.update(key, function (current) {
+        var next = current || OB.blank(key);
+        if (!current && serverId) next.server_id = serverId;
+        mutate(next);
+        next.updated = Date.now();
+        return next;
+      });
+    }).then(function (next) {
+      record = next;
+      renderSync();
+      return next;
+    });
+    return staging;
+  }
+
+  function stage(card) {
     if (!card.canSave()) {
       // Scored items need an answer before a note or photo can be stored with them.
       card.say(msg("answerFirst"));
-      return;
+      markPending();
+      return Promise.resolve();
     }
     card.say("");
-    if (preview) return;
-    dirty.add(card);
-    flush();
-    markPending();
+    if (preview) return Promise.resolve();
+    var local = card.local();
+    return change(function (r) {
+      var before = r.answers[card.code] || { rev: 0, sent: 0 };
+      r.answers[card.code] = { value: local.value, note: local.note, photos: local.photos,
+                               rev: before.rev + 1, sent: before.sent || 0, error: null };
+    }).then(function () { syncSoon(); });
   }
 
-  function retryLater() {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(flush, RETRY_DELAY);
+  function stagePatch(fields) {
+    return change(function (r) {
+      Object.keys(fields).forEach(function (name) { r.patch[name] = fields[name]; });
+    }).then(function () { syncSoon(); });
   }
 
-  /* Send every dirty card in one PUT; one request at a time, in order. Resolves when nothing
-     more can be sent now (all saved, refused, or waiting for a retry). */
-  function flush() {
-    if (saving) return saving.then(function () { return dirty.size ? flush() : undefined; });
-    if (!dirty.size) return Promise.resolve();
-    var batch = Array.from(dirty);
-    dirty.clear();
-    showSaveState("saving");
-    saving = save(batch).then(function (again) {
-      saving = null;
-      markPending();
-      if (again && dirty.size) return flush();
-      return undefined;
+  function waiting(r) {
+    r = r || record;
+    var counts = { answers: 0, photos: 0, fields: 0, failed: [] };
+    if (!r) return counts;
+    Object.keys(r.answers).forEach(function (code) {
+      var entry = r.answers[code];
+      if (entry.rev > entry.sent) {
+        counts.answers += 1;
+        if (entry.error) counts.failed.push({ code: code, message: entry.error });
+      }
     });
-    markPending();
-    return saving;
+    counts.fields = Object.keys(r.patch || {}).length;
+    return counts;
   }
 
-  function save(batch) {
-    return api("PUT", config.answers, batch.map(function (c) { return c.payload(); }))
-      .then(function (response) {
-        if (response.ok) {
-          batch.forEach(function (card) { card.el.dataset.answered = "1"; });
-          forget(batch);
-          showSaveState(dirty.size ? "saving" : "saved");
-          return true;
-        }
-        if (response.status === 409) {
-          // Submitted meanwhile (another tab or device): the detail shows what was kept.
-          window.location.assign(config.detail);
-          return false;
-        }
-        return readJson(response).then(function (body) {
-          if (response.status !== 422) {
-            batch.forEach(function (card) { dirty.add(card); });
-            showSaveState("retry");
-            retryLater();
-            return false;
-          }
-          var fields = (body.detail && body.detail.fields) || {};
-          var refused = new Set();
-          Object.keys(fields).forEach(function (key) {
-            var part = key.split(".")[1];
-            var card = /^\d+$/.test(part) ? batch[Number(part)] : byCode[part];
-            if (card) {
-              refused.add(card);
-              card.say(fields[key][0], true);
-            }
-          });
-          if (!refused.size) batch.forEach(function (card) { refused.add(card); card.say(body.message, true); });
-          // The call is all or nothing: send the others again without the refused ones.
-          batch.forEach(function (card) { if (!refused.has(card)) dirty.add(card); });
-          showSaveState("refused");
-          return true;
-        });
-      })
-      .catch(function () {
-        batch.forEach(function (card) { dirty.add(card); });
-        showSaveState("retry");
-        retryLater();
-        return false;
-      });
+  var unsentPhotos = 0;
+  var failedPhotos = [];
+
+  /* How many things are still to reach the server; tests and people can tell from
+     data-pending="0" on #run that everything given is on the server. */
+  function markPending() {
+    if (preview) { root.dataset.pending = "0"; return; }
+    var counts = waiting();
+    var create = record && !record.server_id ? 1 : 0;
+    var submit = record && record.submit ? 1 : 0;
+    root.dataset.pending = String(counts.answers + counts.fields + unsentPhotos + create + submit +
+      timersPending() + (syncing ? 1 : 0) + (patchTimer ? 1 : 0) + uploadsBusy);
+  }
+
+  // --- the sync panel ---------------------------------------------------------------------------
+  var panel = document.getElementById("sync");
+  function renderSync() {
+    markPending();
+    if (!panel || preview) return;
+    var counts = waiting();
+    var summary = document.getElementById("sync-summary");
+    var list = document.getElementById("sync-failed");
+    var offlineNow = navigator.onLine === false;
+    var parts = [];
+    if (record && !record.server_id) parts.push(msg("syncCreate"));
+    if (counts.answers) parts.push(msg("syncAnswers", { n: counts.answers }));
+    if (unsentPhotos) parts.push(msg("syncPhotos", { n: unsentPhotos }));
+    if (counts.fields) parts.push(msg("syncFields", { n: counts.fields }));
+    if (record && record.submit) parts.push(msg("syncSubmit"));
+    var text = parts.length ? msg("syncWaiting") + parts.join(msg("syncSep")) : msg("syncDone");
+    if (offlineNow) text = msg("syncOffline") + " " + text;
+    summary.textContent = text;
+    document.getElementById("sync-answers").textContent = String(counts.answers);
+    document.getElementById("sync-photos").textContent = String(unsentPhotos);
+    list.textContent = "";
+    var failures = [];
+    if (record && record.conflict) failures.push({ message: record.conflict });
+    if (record && record.failure) failures.push({ message: record.failure.message });
+    counts.failed.forEach(function (f) {
+      failures.push({ code: f.code, message: f.code + " " + (byCode[f.code] ? byCode[f.code].text : "") + ":" + f.message });
+    });
+    failedPhotos.forEach(function (p) { failures.push({ code: p.code, message: msg("photoFailed", { code: p.code }) + p.error }); });
+    failures.forEach(function (failure) {
+      var item = document.createElement("li");
+      item.textContent = failure.message;
+      if (failure.code && byCode[failure.code]) {
+        var go = document.createElement("button");
+        go.type = "button";
+        go.className = "link";
+        go.textContent = msg("goTo");
+        go.addEventListener("click", function () { jumpTo(failure.code); });
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(go);
+      }
+      list.appendChild(item);
+    });
+    list.hidden = failures.length === 0;
+    var reasonBox = document.getElementById("sync-reason");
+    var fields = (record && record.failure && record.failure.fields) || {};
+    reasonBox.hidden = !(record && record.failure && record.failure.step === "create" &&
+                         ("location_reason" in fields || "latitude" in fields));
+    document.getElementById("sync-discard").hidden = !(record && record.conflict);
+    panel.classList.toggle("has-failures", failures.length > 0);
+    panel.classList.toggle("all-synced", !parts.length && !failures.length);
+    root.dataset.syncFailures = String(failures.length);
   }
 
   // --- photos ---------------------------------------------------------------------------------
-
   function loadImage(file) {
     return new Promise(function (resolve, reject) {
       var url = URL.createObjectURL(file);
@@ -370,7 +471,7 @@
     });
   }
 
-  function thumb(card, src, id) {
+  function thumb(card, src, ref) {
     var figure = document.createElement("figure");
     figure.className = "thumb";
     var link = document.createElement("a");
@@ -387,17 +488,42 @@
     remove.setAttribute("aria-label", msg("removePhoto"));
     remove.textContent = "×";
     figure.appendChild(remove);
-    if (id) {
-      figure.dataset.id = id;
-      link.href = preview ? src : config.download.replace("{id}", id);
+    if (ref !== null && ref !== undefined) {
+      figure.dataset.ref = String(ref);
+      if (typeof ref === "number") {
+        figure.dataset.id = String(ref);
+        link.href = config.download.replace("{id}", ref);
+      } else {
+        figure.classList.add("queued");
+        link.href = src;
+      }
     }
     card.el.querySelector(".thumbs").appendChild(figure);
     return figure;
   }
 
-  var previewPhotos = 0;
+  var lastPosition = null;
+  function capturePosition() {
+    if (!navigator.geolocation) return Promise.resolve(lastPosition);
+    return new Promise(function (resolve) {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        lastPosition = position.coords;
+        resolve(lastPosition);
+      }, function () { resolve(lastPosition); }, { enableHighAccuracy: true, timeout: 5000, maximumAge: 60000 });
+    });
+  }
 
-  function upload(card, file) {
+  function deviceName() {
+    var ua = navigator.userAgent || "";
+    var model = ua.match(/\(([^)]+)\)/);
+    var browser = ua.match(/(Chrome|Firefox|Safari|Edg|MicroMessenger)\/[\d.]+/);
+    return ((model ? model[1].split(";").slice(0, 2).join(";") : "") + " " + (browser ? browser[0] : "")).trim().slice(0, 120);
+  }
+
+  var previewPhotos = 0;
+  var uploadsBusy = 0;
+
+  function addPhoto(card, file, input) {
     var local = URL.createObjectURL(file);
     if (preview) {
       // Shown, counted for completeness, never uploaded.
@@ -407,37 +533,314 @@
       card.refresh();
       return Promise.resolve();
     }
+    var taken = Date.now();
+    // A photo taken just now through the camera input is a camera photo; an older file was chosen.
+    var fresh = Math.abs(taken - (file.lastModified || taken)) < 2 * 60 * 1000;
+    var source = input.hasAttribute("capture") && fresh ? "camera" : "gallery";
+    if (config.camera_only && source !== "camera") {
+      card.say(msg("cameraOnly"), true);
+      URL.revokeObjectURL(local);
+      return Promise.resolve();
+    }
     var figure = thumb(card, local, null);
     figure.classList.add("uploading");
-    card.say(msg("uploading"));
-    var job = downscale(file).then(function (blob) {
-      URL.revokeObjectURL(local);
-      var smaller = URL.createObjectURL(blob);
-      figure.querySelector("img").src = smaller;
-      var form = new FormData();
-      form.append("file", blob, "photo-" + card.code + ".jpg");
-      form.append("unit_id", String(config.unit_id));
-      return api("POST", config.attachments, form).then(function (response) {
-        return readJson(response).then(function (body) {
-          if (!response.ok || !body.id) throw new Error(body.message || String(response.status));
-          figure.dataset.id = body.id;
-          figure.classList.remove("uploading");
-          figure.querySelector("a").href = config.download.replace("{id}", body.id);
-          card.photos.push(body.id);
-          card.say("");
-          card.refresh();
-          card.changed(0);
-        });
+    uploadsBusy += 1;
+    markPending();
+    return Promise.all([downscale(file), capturePosition()]).then(function (done) {
+      var blob = done[0];
+      var coords = done[1];
+      var id = OB.newId();
+      var meta = { captured_at: new Date(source === "camera" ? taken : (file.lastModified || taken)).toISOString(),
+                   device: deviceName(), source: source };
+      if (coords) {
+        meta.latitude = coords.latitude.toFixed(6);
+        meta.longitude = coords.longitude.toFixed(6);
+        meta.accuracy_m = String(Math.round(coords.accuracy * 10) / 10);
+      }
+      return OB.updatePhoto(id, function () {
+        return { id: id, key: key, code: card.code, blob: blob, meta: meta, server_id: null, error: null };
+      }).then(function () {
+        URL.revokeObjectURL(local);
+        var url = URL.createObjectURL(blob);
+        photoUrls[id] = url;
+        figure.querySelector("img").src = url;
+        figure.querySelector("a").href = url;
+        figure.dataset.ref = "p:" + id;
+        figure.classList.remove("uploading");
+        figure.classList.add("queued");
+        card.photos.push("p:" + id);
+        card.say("");
+        card.refresh();
+        unsentPhotos += 1;
+        if (card.canSave()) return stage(card);
+        card.say(msg("answerFirst"));
+        return undefined;
       });
     }).catch(function (error) {
       figure.remove();
       card.say(msg("uploadFailed") + (error && error.message ? "(" + error.message + ")" : ""), true);
+    }).then(function () {
+      uploadsBusy -= 1;
+      markPending();
     });
-    uploads.add(job);
-    markPending();
-    job.then(function () { uploads.delete(job); markPending(); });
-    return job;
   }
+
+  // --- the sync -------------------------------------------------------------------------------
+  function syncSoon(delay) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(sync, delay || 0);
+  }
+
+  function Stop(kind) { this.kind = kind; }
+
+  function failure(step, status, body) {
+    var message = (body && body.message) || String(status);
+    if (status === 401) message = msg("signInAgain");
+    return { step: step, status: status, message: message,
+             fields: (body && body.detail && body.detail.fields) || {} };
+  }
+
+  function setFailure(value) {
+    return change(function (r) { r.failure = value; });
+  }
+
+  function conflict(body) {
+    return change(function (r) {
+      r.conflict = msg("conflict", { reason: (body && body.message) || "" });
+      r.submit = false;
+    }).then(function () { throw new Stop("conflict"); });
+  }
+
+  /* The server's answer to a step: ok, or stop the sync here (kept for a retry or a change). */
+  function check(step, response) {
+    if (response.ok) return readJson(response);
+    return readJson(response).then(function (body) {
+      if (response.status === 409 && step !== "create" && step !== "photo") return conflict(body);
+      if (response.status === 404 && step !== "photo") return conflict(body);
+      if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Stop("network");
+      return setFailure(failure(step, response.status, body)).then(function () { throw new Stop("refused"); });
+    });
+  }
+
+  function stepCreate(r) {
+    if (r.server_id) return Promise.resolve(r);
+    return api("POST", config.create, r.create).then(function (response) {
+      return check("create", response);
+    }).then(function (body) {
+      serverId = body.id;
+      return change(function (next) { next.server_id = body.id; next.failure = null; });
+    });
+  }
+
+  function stepPhotos(r) {
+    return OB.photosOf(key).then(function (photos) {
+      var todo = photos.filter(function (p) { return !p.server_id && !p.error; });
+      return todo.reduce(function (chain, photo) {
+        return chain.then(function () {
+          var form = new FormData();
+          form.append("file", photo.blob, "photo-" + photo.code + ".jpg");
+          form.append("unit_id", String(r.unit_id || config.unit_id));
+          form.append("client_id", photo.id);
+          Object.keys(photo.meta || {}).forEach(function (name) { form.append(name, photo.meta[name]); });
+          return api("POST", config.attachments, form).then(function (response) {
+            return readJson(response).then(function (body) {
+              if (response.ok && body.id) {
+                return OB.updatePhoto(photo.id, function (p) { if (p) { p.server_id = body.id; p.error = null; } return p; });
+              }
+              if (response.status >= 500 || response.status === 401 || response.status === 403) {
+                if (response.status === 401) return setFailure(failure("photo", 401, body)).then(function () { throw new Stop("refused"); });
+                throw new Stop("network");
+              }
+              return OB.updatePhoto(photo.id, function (p) { if (p) p.error = body.message || String(response.status); return p; });
+            });
+          });
+        });
+      }, Promise.resolve()).then(function () { return OB.photosOf(key); });
+    }).then(function (photos) {
+      var ids = {};
+      unsentPhotos = 0;
+      failedPhotos = [];
+      photos.forEach(function (p) {
+        ids["p:" + p.id] = p.server_id;
+        if (!p.server_id) unsentPhotos += 1;
+        if (p.error) failedPhotos.push(p);
+      });
+      // Uploaded: the thumbnail now names its attachment (it still shows the phone's copy).
+      root.querySelectorAll(".thumb.queued[data-ref]").forEach(function (figure) {
+        var id = ids[figure.dataset.ref];
+        if (!id) return;
+        figure.dataset.id = String(id);
+        figure.classList.remove("queued");
+      });
+      return ids;
+    });
+  }
+
+  function stepAnswers(photoIds) {
+    var r = record;
+    var batch = [];
+    var sentRev = {};
+    Object.keys(r.answers).forEach(function (code) {
+      var entry = r.answers[code];
+      if (entry.rev <= entry.sent || entry.error) return;
+      var ids = [];
+      var ready = entry.photos.every(function (ref) {
+        if (typeof ref === "number") { ids.push(ref); return true; }
+        if (photoIds[ref]) { ids.push(photoIds[ref]); return true; }
+        return false;
+      });
+      if (!ready) return;  // its photo is not on the server yet
+      batch.push({ item_code: code, value: entry.value, note: entry.note, attachment_ids: ids });
+      sentRev[code] = entry.rev;
+    });
+    if (!batch.length) return Promise.resolve(false);
+    return api("PUT", inspectionUrl() + "/answers", batch).then(function (response) {
+      if (response.status === 422) {
+        return readJson(response).then(function (body) {
+          var fields = (body.detail && body.detail.fields) || {};
+          var refused = {};
+          Object.keys(fields).forEach(function (name) {
+            var part = name.split(".")[1];
+            var code = /^\d+$/.test(part) ? (batch[Number(part)] || {}).item_code : part;
+            if (code && sentRev[code]) refused[code] = fields[name][0];
+          });
+          if (!Object.keys(refused).length) batch.forEach(function (a) { refused[a.item_code] = body.message; });
+          showSaveState("refused");
+          // All or nothing: the refused ones wait for a change, the others go again.
+          return change(function (next) {
+            Object.keys(refused).forEach(function (code) {
+              if (next.answers[code] && next.answers[code].rev === sentRev[code]) next.answers[code].error = refused[code];
+              if (byCode[code]) byCode[code].say(refused[code], true);
+            });
+          }).then(function () { return true; });
+        });
+      }
+      return check("answers", response).then(function () {
+        batch.forEach(function (a) { if (byCode[a.item_code]) byCode[a.item_code].el.dataset.answered = "1"; });
+        return change(function (next) {
+          Object.keys(sentRev).forEach(function (code) {
+            var entry = next.answers[code];
+            if (entry && entry.rev === sentRev[code]) {
+              entry.sent = entry.rev;
+              // What was uploaded now has its server id: a later send needs no lookup.
+              entry.photos = entry.photos.map(function (ref) { return photoIds[ref] || ref; });
+            }
+          });
+          if (next.failure && next.failure.step === "answers") next.failure = null;
+        }).then(function () { return true; });
+      });
+    });
+  }
+
+  function stepPatch() {
+    var body = Object.assign({}, record.patch || {});
+    if (!Object.keys(body).length) return Promise.resolve();
+    return api("PATCH", inspectionUrl(), body).then(function (response) {
+      return check("patch", response);
+    }).then(function () {
+      return change(function (next) {
+        Object.keys(body).forEach(function (name) {
+          if (same(next.patch[name], body[name])) delete next.patch[name];
+        });
+      });
+    });
+  }
+
+  function stepSubmit() {
+    if (!record.submit) return Promise.resolve();
+    var left = waiting();
+    if (left.answers || left.fields || unsentPhotos) return Promise.resolve();
+    return api("POST", inspectionUrl() + "/submit").then(function (response) {
+      if (response.ok || response.status === 409) return finished();
+      return readJson(response).then(function (body) {
+        var detail = body.detail || {};
+        return change(function (next) { next.submit = false; }).then(function () {
+          if (response.status === 422 && (detail.missing || detail.missing_photos)) {
+            showMissing(detail.missing || [], detail.missing_photos || []);
+          } else {
+            submitError.textContent = msg("submitFailed") + (body.message || response.status);
+            submitError.hidden = false;
+          }
+          throw new Stop("submit");
+        });
+      });
+    });
+  }
+
+  /* Submitted: the server has everything; the phone's copy goes, the detail shows the result. */
+  function finished() {
+    var target = (detailUrl || config.detail || "").replace("{id}", serverId);
+    return OB.forget(key).then(function () {
+      record = null;
+      root.dataset.pending = "0";
+      if (navigator.serviceWorker && navigator.serviceWorker.controller && !startedOffline) {
+        navigator.serviceWorker.controller.postMessage({ type: "refresh", url: window.location.href });
+      }
+      window.location.assign(target);
+      throw new Stop("done");
+    });
+  }
+
+  function syncRound() {
+    return OB.record(key).then(function (r) {
+      record = r;
+      if (!r) return false;
+      if (r.conflict || (r.failure && r.failure.step === "create")) throw new Stop("refused");
+      if (r.server_id) serverId = r.server_id;
+      return stepCreate(r)
+        .then(function (created) { return stepPhotos(created); })
+        .then(function (photoIds) { return stepAnswers(photoIds); })
+        .then(function (sent) { return stepPatch().then(function () { return sent; }); })
+        .then(function (sent) { return stepSubmit().then(function () { return sent; }); });
+    });
+  }
+
+  function sync() {
+    if (preview || !key || syncing) return Promise.resolve();
+    clearTimeout(retryTimer);
+    syncing = true;
+    markPending();
+    showSaveState("saving");
+    return OB.exclusive("dudao-sync-" + key, function () {
+      // Again while something changed during the round (at most a few rounds).
+      var rounds = 0;
+      function loop() {
+        rounds += 1;
+        return syncRound().then(function (again) {
+          var left = waiting();
+          if (again && rounds < 5 && left.answers > left.failed.length) return loop();
+          return undefined;
+        });
+      }
+      return loop();
+    }).then(function () {
+      syncing = false;
+      var left = waiting();
+      if (record && record.failure && record.failure.step !== "create") setFailure(null);
+      showSaveState(left.answers || unsentPhotos || (record && !record.server_id) ? "refused" : "saved");
+      renderSync();
+      if (!startedOffline && navigator.serviceWorker && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage({ type: "refresh", url: window.location.href });
+      }
+    }).catch(function (error) {
+      syncing = false;
+      if (error instanceof Stop) {
+        if (error.kind === "done") return;
+        if (error.kind === "submit") submitError.hidden = submitError.textContent === msg("submitQueued");
+        if (error.kind === "submit") { showSaveState("saved"); renderSync(); return; }
+        if (error.kind === "network") { showSaveState(navigator.onLine === false ? "offline" : "retry"); syncSoon(RETRY_DELAY); }
+        else showSaveState("refused");
+      } else {
+        // fetch() itself failed: no network. Everything stays on the phone until the next try.
+        showSaveState(navigator.onLine === false ? "offline" : "retry");
+        syncSoon(RETRY_DELAY);
+      }
+      renderSync();
+    });
+  }
+
+  window.addEventListener("online", function () { syncSoon(0); });
+  window.addEventListener("offline", renderSync);
 
   // --- wiring each card ---------------------------------------------------------------------
   cards.forEach(function (card) {
@@ -493,106 +896,77 @@
     }
     var file = el.querySelector(".photo-input");
     file.addEventListener("change", function () {
-      Array.prototype.forEach.call(file.files, function (chosen) { upload(card, chosen); });
+      Array.prototype.forEach.call(file.files, function (chosen) { addPhoto(card, chosen, file); });
       file.value = "";
     });
     el.querySelector(".thumbs").addEventListener("click", function (event) {
       var remove = event.target.closest(".thumb-remove");
       if (!remove) return;
       var figure = remove.closest(".thumb");
-      var id = Number(figure.dataset.id);
-      if (!id) return;
-      card.photos = card.photos.filter(function (p) { return p !== id; });
+      var ref = figure.dataset.ref || figure.dataset.id;
+      if (!ref) return;
+      ref = /^-?\d+$/.test(ref) ? Number(ref) : ref;
+      card.photos = card.photos.filter(function (p) { return p !== ref; });
       figure.remove();
       card.refresh();
+      if (typeof ref === "string") {
+        // Never sent (or sent but not yet attached): nothing else refers to it.
+        var id = ref.slice(2);
+        OB.updatePhoto(id, function () { return null; }).then(function () {
+          if (photoUrls[id]) URL.revokeObjectURL(photoUrls[id]);
+          syncSoon();
+        });
+      }
       card.changed(0);
     });
   });
 
-  // Answers given but not yet saved when the page was left: put them back and send them.
-  (function restore() {
-    var data = readLocal();
-    Object.keys(data).forEach(function (code) {
-      var card = byCode[code];
-      var kept = data[code];
-      if (!card) return;
-      card.value = kept.value;
-      if (card.noteInput) {
-        card.noteInput.value = kept.note || "";
-        if (kept.note) card.noteInput.closest("details").open = true;
-      }
-      var known = new Set(card.photos);
-      (kept.photos || []).forEach(function (id) {
-        if (!known.has(id)) thumb(card, config.download.replace("{id}", id), id);
-      });
-      card.photos = (kept.photos || []).slice();
-      card.el.querySelectorAll(".thumb[data-id]").forEach(function (figure) {
-        if (card.photos.indexOf(Number(figure.dataset.id)) < 0) figure.remove();
-      });
-      card.render();
-      card.refresh();
-      if (card.canSave()) enqueue(card);
-    });
-    updateProgress();
-  })();
-
   // --- notes and figures on the inspection itself --------------------------------------------
   var patchPending = {};
-  var patching = Promise.resolve();
-
   function patchLater(fields, delay) {
     if (preview) return;
     Object.assign(patchPending, fields);
     clearTimeout(patchTimer);
-    patchTimer = setTimeout(sendPatch, delay);
+    patchTimer = setTimeout(flushPatch, delay);
     markPending();
   }
 
-  function sendPatch() {
+  function flushPatch() {
     clearTimeout(patchTimer);
     patchTimer = null;
-    var body = patchPending;
+    var fields = patchPending;
     patchPending = {};
-    if (!Object.keys(body).length) return patching;
-    patchBusy = true;
-    markPending();
-    patching = patching.then(function () {
-      showSaveState("saving");
-      return api("PATCH", config.inspection, body).then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
-        showSaveState("saved");
-      }).catch(function () {
-        Object.keys(body).forEach(function (k) { if (!(k in patchPending)) patchPending[k] = body[k]; });
-        showSaveState("retry");
-        patchTimer = setTimeout(sendPatch, RETRY_DELAY);
-      });
-    }).then(function () {
-      patchBusy = false;
-      markPending();
-    });
-    return patching;
+    if (!Object.keys(fields).length) return Promise.resolve();
+    return stagePatch(fields);
   }
 
   document.querySelectorAll(".inspection-field").forEach(function (field) {
     field.addEventListener("input", function () {
-      var change = {};
-      change[field.dataset.field] = field.value;
-      patchLater(change, TEXT_DELAY);
+      var fields = {};
+      fields[field.dataset.field] = field.value;
+      patchLater(fields, TEXT_DELAY);
     });
-    field.addEventListener("blur", function () { if (patchTimer) sendPatch(); });
+    field.addEventListener("blur", function () { if (patchTimer) flushPatch(); });
   });
 
   var figureRows = document.getElementById("figure-rows");
   function figures() {
     var result = {};
     figureRows.querySelectorAll(".figure-row").forEach(function (row) {
-      var key = row.querySelector(".figure-key").value.trim();
+      var name = row.querySelector(".figure-key").value.trim();
       var raw = row.querySelector(".figure-value").value.trim();
-      if (!key) return;
+      if (!name) return;
       var number = parseNumber(raw);
-      result[key] = number !== null && /^-?\d+(\.\d+)?$/.test(raw) ? number : raw;
+      result[name] = number !== null && /^-?\d+(\.\d+)?$/.test(raw) ? number : raw;
     });
     return result;
+  }
+  function figureRow(name, value) {
+    var row = document.getElementById("figure-row-template").content.firstElementChild.cloneNode(true);
+    row.querySelector(".figure-key").value = name || "";
+    row.querySelector(".figure-value").value = value === undefined ? "" : value;
+    figureRows.appendChild(row);
+    return row;
   }
   figureRows.addEventListener("input", function () { patchLater({ figures: figures() }, TEXT_DELAY); });
   figureRows.addEventListener("click", function (event) {
@@ -602,12 +976,10 @@
     patchLater({ figures: figures() }, 0);
   });
   document.getElementById("figure-add").addEventListener("click", function () {
-    var row = document.getElementById("figure-row-template").content.firstElementChild.cloneNode(true);
-    figureRows.appendChild(row);
-    row.querySelector(".figure-key").focus();
+    figureRow().querySelector(".figure-key").focus();
   });
 
-  // --- geolocation ----------------------------------------------------------------------------
+  // --- geolocation (inspections opened from the server; an offline start sends it on create) ---
   (function locate() {
     var box = document.getElementById("geo");
     if (!config.geo_required || config.has_location || !box) return;
@@ -623,17 +995,16 @@
     }
     text.textContent = msg("geoAsking");
     navigator.geolocation.getCurrentPosition(function (position) {
+      lastPosition = position.coords;
       var accuracy = Math.round(position.coords.accuracy * 10) / 10;
-      api("PATCH", config.inspection, {
+      stagePatch({
         latitude: position.coords.latitude.toFixed(6),
         longitude: position.coords.longitude.toFixed(6),
         location_accuracy_m: accuracy,
-      }).then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
-        box.classList.remove("warn");
-        box.classList.add("ok");
-        text.textContent = msg("geoOk", { m: Math.round(accuracy) });
-      }).catch(function (error) { warn(error.message); });
+      });
+      box.classList.remove("warn");
+      box.classList.add("ok");
+      text.textContent = msg("geoOk", { m: Math.round(accuracy) });
     }, function (error) {
       var reasons = { 1: msg("geoPermission"), 2: msg("geoUnavailable"), 3: msg("geoTimeout") };
       warn(reasons[error.code] || error.message);
@@ -645,17 +1016,6 @@
   var missingBox = document.getElementById("missing");
   var missingList = document.getElementById("missing-list");
   var submitError = document.getElementById("submit-error");
-
-  function jumpTo(code) {
-    var card = byCode[code];
-    if (!card) return;
-    card.el.scrollIntoView({ behavior: "smooth", block: "start" });
-    card.el.focus({ preventScroll: true });
-    card.el.classList.remove("flash");
-    void card.el.offsetWidth;
-    card.el.classList.add("flash");
-    setTimeout(function () { card.el.classList.remove("flash"); }, 2500);
-  }
 
   function showMissing(missing, missingPhotos) {
     cards.forEach(function (card) { card.el.classList.remove("missing"); });
@@ -691,57 +1051,140 @@
     if (link) jumpTo(link.dataset.code);
   });
 
-  /* Everything typed or uploaded is on the server before submit asks it to score. */
-  function settle() {
-    cards.forEach(function (card) { card.flushTimer(); });
-    return Promise.all(Array.from(uploads)).then(function () {
-      if (patchTimer) sendPatch();
-      return Promise.all([flush(), patching]);
-    });
-  }
-
   submitButton.addEventListener("click", function () {
+    var missing = cards.filter(function (c) { return c.counted && c.scorable && (c.value === null || c.value === ""); });
+    var noPhoto = cards.filter(function (c) { return c.counted && c.canSave() && !c.isComplete(); });
     if (preview) {
-      var missing = cards.filter(function (c) { return c.counted && c.scorable && (c.value === null || c.value === ""); });
-      var noPhoto = cards.filter(function (c) { return c.counted && c.canSave() && !c.isComplete(); });
       showMissing(missing.map(function (c) { return c.code; }), noPhoto.map(function (c) { return c.code; }));
       submitError.textContent = msg("previewSubmit");
       submitError.hidden = false;
       return;
     }
-    var label = submitButton.textContent;
-    submitButton.disabled = true;
-    submitButton.textContent = msg("submitting");
     submitError.hidden = true;
-    settle().then(function () {
-      if (dirty.size) throw new Error(msg("unsaved"));
-      return api("POST", config.submit);
-    }).then(function (response) {
-      if (response.ok || response.status === 409) {
-        writeLocal({});
-        window.location.assign(config.detail);
-        return;
-      }
-      return readJson(response).then(function (body) {
-        var detail = body.detail || {};
-        if (response.status === 422 && (detail.missing || detail.missing_photos)) {
-          showMissing(detail.missing || [], detail.missing_photos || []);
-        } else {
-          submitError.textContent = msg("submitFailed") + (body.message || response.status);
-          submitError.hidden = false;
-        }
+    if (startedOffline && (missing.length || noPhoto.length)) {
+      // Started offline: the phone knows the standard, so it lists what is missing itself.
+      showMissing(missing.map(function (c) { return c.code; }), noPhoto.map(function (c) { return c.code; }));
+      return;
+    }
+    Promise.all(cards.map(function (card) { return card.flushTimer(); }))
+      .then(function () { return flushPatch(); })
+      .then(function () { return change(function (r) { r.submit = true; }); })
+      .then(function () {
+        submitError.textContent = msg("submitQueued");
+        submitError.hidden = false;
+        return sync();
       });
-    }).catch(function (error) {
-      submitError.textContent = msg("submitFailed") + (error && error.message ? error.message : "");
-      submitError.hidden = false;
-    }).then(function () {
-      submitButton.disabled = false;
-      submitButton.textContent = label;
-    });
   });
 
-  window.addEventListener("beforeunload", function () {
-    cards.forEach(function (card) { if (card.timer) remember(card); });
+  // --- start: the phone's copy over the page ---------------------------------------------------
+  function restore(r) {
+    var applyAll = startedOffline;
+    return OB.photosOf(key).then(function (photos) {
+      var byServer = {};
+      photos.forEach(function (p) {
+        photoUrls[p.id] = URL.createObjectURL(p.blob);
+        if (p.server_id) byServer[p.server_id] = p.id;
+        if (!p.server_id) unsentPhotos += 1;
+        if (p.error) failedPhotos.push(p);
+      });
+      Object.keys(r.answers).forEach(function (code) {
+        var card = byCode[code];
+        var kept = r.answers[code];
+        if (!card || (!applyAll && kept.rev <= kept.sent)) return;
+        card.value = kept.value === "" && card.scorable ? null : kept.value;
+        if (card.noteInput) {
+          card.noteInput.value = kept.note || "";
+          if (kept.note) card.noteInput.closest("details").open = true;
+        }
+        card.el.querySelectorAll(".thumb").forEach(function (figure) { figure.remove(); });
+        card.photos = (kept.photos || []).slice();
+        card.photos.forEach(function (ref) {
+          if (typeof ref === "number") {
+            var own = byServer[ref];
+            var figure = thumb(card, own ? photoUrls[own] : config.download.replace("{id}", ref), ref);
+            if (own) figure.classList.remove("queued");
+          } else if (photoUrls[ref.slice(2)]) {
+            thumb(card, photoUrls[ref.slice(2)], ref);
+          }
+        });
+        if (kept.error) card.say(kept.error, true);
+        card.render();
+        card.refresh();
+      });
+      Object.keys(r.patch || {}).forEach(function (name) {
+        var value = r.patch[name];
+        var field = document.querySelector('.inspection-field[data-field="' + name + '"]');
+        if (field) field.value = value;
+        if (name === "figures" && value && typeof value === "object") {
+          figureRows.textContent = "";
+          Object.keys(value).forEach(function (k) { figureRow(k, value[k]); });
+        }
+      });
+      updateProgress();
+    });
+  }
+
+  function headOffline(r) {
+    var unit = document.getElementById("offline-unit");
+    if (unit) unit.textContent = r.unit_name || "";
+    var when = document.getElementById("offline-when");
+    if (when && r.create && r.create.performed_at) when.textContent = new Date(r.create.performed_at).toLocaleString();
+    if (r.unit_name) document.title = r.unit_name + " · " + document.title;
+  }
+
+  // The sync panel's buttons.
+  if (panel) {
+    document.getElementById("sync-retry").addEventListener("click", function () {
+      change(function (r) {
+        r.failure = null;
+        Object.keys(r.answers).forEach(function (code) { r.answers[code].error = null; });
+      }).then(function () {
+        return OB.photosOf(key).then(function (photos) {
+          return Promise.all(photos.filter(function (p) { return p.error; }).map(function (p) {
+            return OB.updatePhoto(p.id, function (q) { q.error = null; return q; });
+          }));
+        });
+      }).then(function () { failedPhotos = []; return sync(); });
+    });
+    document.getElementById("sync-reason-send").addEventListener("click", function () {
+      var reason = document.getElementById("sync-reason-text").value.trim();
+      if (!reason) return;
+      // The refused create made nothing: the same client id goes again, now with the reason.
+      change(function (r) {
+        r.create.location_reason = reason;
+        r.failure = null;
+      }).then(sync);
+    });
+    document.getElementById("sync-discard").addEventListener("click", function () {
+      var target = serverId ? (detailUrl || config.detail).replace("{id}", serverId) : config.my_work;
+      OB.forget(key).then(function () { window.location.assign(target); });
+    });
+  }
+
+  if (preview) {
+    updateProgress();
+    markPending();
+    return;
+  }
+  OB.record(key).then(function (r) {
+    if (startedOffline && !r) {
+      // Nothing on this phone for that address: the start page makes the record.
+      document.getElementById("offline-missing").hidden = false;
+      root.classList.add("no-record");
+      return undefined;
+    }
+    record = r;
+    if (!r) return undefined;
+    if (r.server_id) serverId = r.server_id;
+    if (startedOffline) headOffline(r);
+    return restore(r);
+  }).then(function () {
+    renderSync();
+    syncSoon(0);
+  }).catch(function (error) {
+    showSaveState("retry");
+    submitError.textContent = String(error && error.message);
+    submitError.hidden = false;
   });
 
   updateProgress();
