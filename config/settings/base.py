@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dudao.workplans",
     "dudao.incidents",
     "dudao.training",
+    "dudao.calibration",
     "dudao.meetings",
     "dudao.cadres",
     "dudao.provisioning",

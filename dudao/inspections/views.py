@@ -22,7 +22,7 @@ from dudao.core.views import form_error, get_for_actor, page, render_page, requi
 from dudao.org.choices import LEAF_KINDS, UnitKind
 from dudao.org.models import Person, Unit
 
-from . import exports, pdf, screens, selectors, services
+from . import exports, pdf, registry, screens, selectors, services
 from .choices import InspectionMode, InspectionStatus
 from .forms import AcknowledgeForm, FollowUpForm, InspectionFilterForm, StartForm, new_client_id
 from .models import INSPECTORS, Inspection
@@ -84,6 +84,8 @@ def start(request):
         from dudao.planning.models import Visit
 
         visit = get_for_actor(Visit.objects.select_related("unit", "template"), actor, visit_id)
+        if registry.may_inspect(actor, visit):  # a visit granted outside the actor's scope
+            units = units | Unit.objects.filter(pk=visit.unit_id)
     initial = {"client_id": new_client_id(), "mode": InspectionMode.ON_SITE}
     if visit is not None:
         initial.update(unit=visit.unit_id, template=visit.template_id, mode=_visit_mode(visit), visit=visit.pk)

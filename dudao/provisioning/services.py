@@ -119,7 +119,8 @@ def demo_load() -> tuple[Organization, list[DemoLogin], bool]:
 # they run in this order (later ones build on earlier ones' data; notifications then dates and reads
 # what the others sent, and meetings, last, dates its own notifications as it sends them).
 DEMO_APPS = ["checklists", "planning", "inspections", "findings", "approvals", "reporting", "analytics",
-             "appraisal", "discipline", "training", "workplans", "incidents", "cadres", "notifications", "meetings"]
+             "appraisal", "discipline", "training", "workplans", "incidents", "cadres", "notifications", "meetings",
+             "calibration"]
 
 
 @dataclass
