@@ -49,15 +49,16 @@ def inspect(world, person, unit, answers: list[str], *, when: dt.datetime | None
 
 def completed_pair(world, first: list[str], second: list[str], *, first_by="supervisor", second_by="west_supervisor",
                    unit_key="store1", days_ago: int = 2) -> CalibrationPair:
-    """A pair whose first inspection (by `first_by`) and blind second one (by `second_by`) are both
-    submitted, completed by the calibration job."""
+    """A pair whose first inspection (by `first_by`) and blind second one (by the supervisor the
+    scheduling chose; `second_by` is added first when the world lacks them) are both submitted,
+    completed by the calibration job."""
     if second_by not in world.people:
         add_supervisor(world, second_by)
     when = timezone.now() - dt.timedelta(days=days_ago)
     inspection = inspect(world, world.person(first_by), world.unit(unit_key), first, when=when)
     pair = services.calibration_schedule(inspection=inspection)
-    assert pair.second_supervisor_id == world.people[second_by].pk, pair.reason
-    inspect(world, world.person(second_by), world.unit(unit_key), second, when=when + dt.timedelta(hours=20),
+    assert pair.second_supervisor is not None, pair.reason
+    inspect(world, pair.second_supervisor, world.unit(unit_key), second, when=when + dt.timedelta(hours=20),
             visit=pair.second_visit)
     services.calibration_sync(organization_id=world.org.pk)
     pair.refresh_from_db()
