@@ -16,7 +16,7 @@ from dudao.checklists.models import Template
 from dudao.checklists.selectors import published_templates, templates_for
 from dudao.core.attachments import disposition_header
 from dudao.core.errors import ApplicationError
-from dudao.core.scoping import EVERYWHERE, paths_filter
+from dudao.core.scoping import EVERYWHERE, actor_covers, paths_filter
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.org.choices import LEAF_KINDS, UnitKind
@@ -123,7 +123,12 @@ def run(request, inspection_id: int):
     )
     if not can_edit_inspection(actor, inspection):
         return redirect(inspection)
-    return render(request, "inspections/run.html", screens.run_context(inspection))
+    context = screens.run_context(inspection)
+    if not actor_covers(actor, INSPECTORS, inspection.unit.path):
+        # A visit granted outside the actor's scope (registry): photos are uploaded unbound and bound
+        # to the unit when the answer is saved.
+        context["config"]["unit_id"] = None
+    return render(request, "inspections/run.html", context)
 
 
 @page

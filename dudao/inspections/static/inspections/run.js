@@ -416,7 +416,7 @@
       figure.querySelector("img").src = smaller;
       var form = new FormData();
       form.append("file", blob, "photo-" + card.code + ".jpg");
-      form.append("unit_id", String(config.unit_id));
+      if (config.unit_id) form.append("unit_id", String(config.unit_id));  // none: a granted visit's unit
       return api("POST", config.attachments, form).then(function (response) {
         return readJson(response).then(function (body) {
           if (!response.ok || !body.id) throw new Error(body.message || String(response.status));
