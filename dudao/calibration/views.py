@@ -4,6 +4,7 @@ inspections side by side once both are done, and the report as an Excel workbook
 from __future__ import annotations
 
 import io
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.http import HttpResponse
@@ -25,8 +26,9 @@ from .selectors import calibration_period, calibration_scope
 
 class PeriodForm(forms.Form):
     date_from = forms.DateField(label=gettext_lazy("首次检查自"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=gettext_lazy("至"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 def _report(request):
@@ -61,7 +63,13 @@ def _shown(answer) -> str:
     """An answer as a reader says it (合格 / 不合格 / 不适用, else the value itself)."""
     if answer is None or answer.value in (None, ""):
         return "—"
-    return {"pass": _("合格"), "fail": _("不合格"), "na": _("不适用")}.get(str(answer.value), str(answer.value))
+    value = str(answer.value)
+    if value in ("pass", "fail", "na"):
+        return {"pass": _("合格"), "fail": _("不合格"), "na": _("不适用")}[value]
+    try:
+        return f"{Decimal(value).normalize():f}"  # 10.00 -> 10, 2.5000 -> 2.5
+    except InvalidOperation:
+        return value
 
 
 @page
