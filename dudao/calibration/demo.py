@@ -29,7 +29,7 @@ from . import services
 from .choices import PairStatus
 
 # supervisor -> (pairs, mean difference first − second, spread)
-DRIFTS = {"supervisor1": (4, 0.5, 2.5), "supervisor2": (5, 7.5, 2.5), "supervisor3": (4, -0.5, 2.5)}
+DRIFTS = {"supervisor1": (4, 0.5, 2.5), "supervisor2": (5, 8.0, 1.5), "supervisor3": (4, -0.5, 2.5)}
 
 
 def _score(items, values: dict, pass_mark) -> Decimal | None:
