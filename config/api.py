@@ -23,6 +23,7 @@ def _mount() -> None:
     from dudao.appraisal.api import appraisals_router, kpi_values_router, targets_router
     from dudao.approvals.api import router as approvals_router
     from dudao.cadres.api import router as cadre_reports_router
+    from dudao.calibration.api import router as calibration_router
     from dudao.checklists.api import router as templates_router
     from dudao.core.attachments_api import router as attachments_router
     from dudao.discipline.api import people_discipline_router, violations_router
@@ -66,6 +67,7 @@ def _mount() -> None:
     api.add_router("/people", people_discipline_router)
     api.add_router("/work-plans", work_plans_router)
     api.add_router("/incidents", incidents_router)
+    api.add_router("/calibration", calibration_router)
     api.add_router("/training", training_router)
     api.add_router("/meetings", meetings_router)
     api.add_router("/meeting-actions", meeting_actions_router)

@@ -17,6 +17,7 @@ from dudao.analytics.permissions import can_view_analytics
 from dudao.appraisal.permissions import can_view_appraisal_data, can_view_results
 from dudao.approvals.permissions import can_request_approval
 from dudao.cadres.permissions import can_view_cadre_reports
+from dudao.calibration.permissions import can_view_calibration
 from dudao.checklists.permissions import can_manage_templates
 from dudao.discipline.permissions import can_view_ledger
 from dudao.findings.models import FINDING_READERS
@@ -98,6 +99,7 @@ NAVIGATION: list[tuple[str, object, Callable[..., bool], object | None]] = [
     ("meetings:list", _("会议"), can_hold_meetings, OPERATIONS),
     ("workplans:plan-list", _("工作计划"), lambda person: can_plan_work(person) or _holds(WORK_PLAN_READERS)(person),
      OPERATIONS),
+    ("calibration:overview", _("督导校准"), can_view_calibration, OPERATIONS),
     ("appraisal:cycle-list", _("考核"), can_view_results, PEOPLE_AND_PERFORMANCE),
     ("appraisal:kpi-value-list", _("考核数据"), can_view_appraisal_data, PEOPLE_AND_PERFORMANCE),
     ("cadres:report-list", _("干部评估"), can_view_cadre_reports, PEOPLE_AND_PERFORMANCE),

@@ -32,6 +32,7 @@ urlpatterns = [
     path("discipline/", include("dudao.discipline.urls")),
     path("work-plans/", include("dudao.workplans.urls")),
     path("incidents/", include("dudao.incidents.urls")),
+    path("calibration/", include("dudao.calibration.urls")),
     path("training/", include("dudao.training.urls")),
     path("meetings/", include("dudao.meetings.urls")),
     path("cadres/", include("dudao.cadres.urls")),

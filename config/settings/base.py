@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dudao.incidents",
     "dudao.training",
     "dudao.simulation",
+    "dudao.calibration",
     "dudao.meetings",
     "dudao.cadres",
     "dudao.provisioning",

@@ -12,7 +12,7 @@ from dudao.core.api import Pagination, actor_of
 from dudao.core.errors import validation_error
 from dudao.org.models import Unit
 
-from . import selectors, services
+from . import registry, selectors, services
 from .models import Inspection
 from .schemas import (
     AcknowledgeIn,
@@ -61,7 +61,10 @@ def inspection_create(request, payload: InspectionIn):
         raise validation_error("unit_id", "unit_id is required")
     if template_id is None:
         raise validation_error("template_id", "template_id is required")
-    unit = get_for_actor(Unit, actor, unit_id)
+    if visit is not None and visit.unit_id == unit_id and registry.may_inspect(actor, visit):
+        unit = visit.unit  # a visit granted outside the actor's scope (registry)
+    else:
+        unit = get_for_actor(Unit, actor, unit_id)
     template = get_for_actor(Template, actor, template_id)
     request_print = payload.dict(exclude={"client_id"})
     inspection, created = services.inspection_create(

@@ -92,6 +92,14 @@ class Inspection(OrgScopedModel):
     def __str__(self) -> str:
         return f"{self.unit} · {self.template.name} · {self.performed_at:%Y-%m-%d}"
 
+    @classmethod
+    def scope_extra(cls, actor, action: str) -> Q | None:
+        """Besides their scope, an inspector sees and answers the inspections they made for a visit
+        granted to them outside it (`registry`: calibration's second inspections)."""
+        from . import registry
+
+        return registry.own_granted_inspections(actor) if action in ("view", "inspect") else None
+
     def get_absolute_url(self) -> str:
         return reverse("inspections:inspection-detail", args=[self.pk])
 

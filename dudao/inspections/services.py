@@ -25,7 +25,7 @@ from dudao.org.choices import LEAF_KINDS, Role
 from dudao.org.selectors import unit_managers
 from dudao.policies.registry import policy_for
 
-from . import scoring
+from . import registry, scoring
 from .choices import COUNTING_STATUSES, InspectionMode
 from .models import INSPECTORS, Answer, Inspection
 from .permissions import can_acknowledge_inspection, can_edit_inspection
@@ -105,7 +105,8 @@ def inspection_create(
                     ErrorCode.CONFLICT, _("client_id 已用于另一个不同的检查"), {"fields": {"client_id": [client_id]}}
                 )
             return existing, False
-    if not actor_covers(actor, INSPECTORS, unit.path) or unit.organization_id != actor.organization_id:
+    granted = visit is not None and visit.unit_id == unit.pk and registry.may_inspect(actor, visit)
+    if not (actor_covers(actor, INSPECTORS, unit.path) or granted) or unit.organization_id != actor.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
     if unit.kind not in LEAF_KINDS:
         raise validation_error("unit_id", _("只能检查门店、网点或厂站"))

@@ -16,13 +16,13 @@ from dudao.checklists.models import Template
 from dudao.checklists.selectors import published_templates, templates_for
 from dudao.core.attachments import disposition_header
 from dudao.core.errors import ApplicationError
-from dudao.core.scoping import EVERYWHERE, paths_filter
+from dudao.core.scoping import EVERYWHERE, actor_covers, paths_filter
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import form_error, get_for_actor, page, render_page, require
 from dudao.org.choices import LEAF_KINDS, UnitKind
 from dudao.org.models import Person, Unit
 
-from . import exports, pdf, screens, selectors, services
+from . import exports, pdf, registry, screens, selectors, services
 from .choices import InspectionMode, InspectionStatus
 from .forms import AcknowledgeForm, FollowUpForm, InspectionFilterForm, StartForm, new_client_id
 from .models import INSPECTORS, Inspection
@@ -84,6 +84,8 @@ def start(request):
         from dudao.planning.models import Visit
 
         visit = get_for_actor(Visit.objects.select_related("unit", "template"), actor, visit_id)
+        if registry.may_inspect(actor, visit):  # a visit granted outside the actor's scope
+            units = units | Unit.objects.filter(pk=visit.unit_id)
     initial = {"client_id": new_client_id(), "mode": InspectionMode.ON_SITE}
     if visit is not None:
         initial.update(unit=visit.unit_id, template=visit.template_id, mode=_visit_mode(visit), visit=visit.pk)
@@ -121,7 +123,12 @@ def run(request, inspection_id: int):
     )
     if not can_edit_inspection(actor, inspection):
         return redirect(inspection)
-    return render(request, "inspections/run.html", screens.run_context(inspection))
+    context = screens.run_context(inspection)
+    if not actor_covers(actor, INSPECTORS, inspection.unit.path):
+        # A visit granted outside the actor's scope (registry): photos are uploaded unbound and bound
+        # to the unit when the answer is saved.
+        context["config"]["unit_id"] = None
+    return render(request, "inspections/run.html", context)
 
 
 @page

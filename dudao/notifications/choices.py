@@ -34,6 +34,7 @@ AREA_LABELS = {
     "meeting": _("会议"),
     "cadres": _("干部评估"),
     "training": _("培训"),
+    "calibration": _("校准"),
 }
 
 # Kinds that are mailed at once even to people who chose the daily digest: an early warning of a

@@ -89,6 +89,12 @@ class Visit(OrgScopedModel):
     def __str__(self) -> str:
         return f"{self.date} {self.unit}"
 
+    @classmethod
+    def scope_extra(cls, actor, action: str):
+        """The supervisor a visit is assigned to sees it, wherever its unit lies (a calibration visit
+        goes to a supervisor of another region)."""
+        return models.Q(supervisor_id=actor.pk) if action == "view" else None
+
     @property
     def status_badge(self) -> str:
         return VISIT_STATUS_BADGES.get(self.status, "")

@@ -470,6 +470,18 @@ class IncidentsPolicy(PolicyModel):
     quality_on_site_days: PositiveDays
 
 
+# --- 2.15a calibration -------------------------------------------------------------------
+class CalibrationPolicy(PolicyModel):
+    """Second, blind inspections of a share of on-site inspections (dudao.calibration): which share,
+    within how many days, and when a supervisor's drift against the second inspectors is flagged."""
+
+    share: Annotated[Decimal, Field(ge=0, le=1)]
+    within_days: PositiveDays
+    drift_threshold: Annotated[Decimal, Field(ge=0, le=100)]
+    min_pairs: Annotated[int, Field(ge=2, le=1000)]
+    window_days: PositiveDays
+
+
 # --- 2.14 data import ----------------------------------------------------------------------
 class DataImportPolicy(PolicyModel):
     tolerance: Annotated[Decimal, Field(ge=0, le=1)]
@@ -505,6 +517,7 @@ class Policy(PolicyModel):
     discipline: DisciplinePolicy
     training: TrainingPolicy
     incidents: IncidentsPolicy
+    calibration: CalibrationPolicy
     data_import: DataImportPolicy
     notifications: NotificationsPolicy
 

@@ -639,7 +639,10 @@
         return chain.then(function () {
           var form = new FormData();
           form.append("file", photo.blob, "photo-" + photo.code + ".jpg");
-          form.append("unit_id", String(r.unit_id || config.unit_id));
+          // No unit on a visit granted outside the supervisor's scope (calibration): the photo is
+          // uploaded unbound and bound to the unit when its answer is saved.
+          var unitId = config.unit_id === null ? null : (r.unit_id || config.unit_id);
+          if (unitId) form.append("unit_id", String(unitId));
           form.append("client_id", photo.id);
           Object.keys(photo.meta || {}).forEach(function (name) { form.append(name, photo.meta[name]); });
           return api("POST", config.attachments, form).then(function (response) {
