@@ -24,8 +24,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-import pikepdf
-
 # Action types that run code, open or fetch something outside the document, or play media.
 REFUSED_ACTIONS = frozenset({
     "/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE", "/GoToDp", "/Rendition",
@@ -72,6 +70,9 @@ class PdfInspection:
 
 def inspect_pdf(data: bytes) -> PdfInspection:
     """Open `data` and list every active or embedded thing in it (see the module's docstring)."""
+    # Imported when a PDF arrives, not by every process that imports the attachments module.
+    import pikepdf
+
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as exc:
@@ -99,7 +100,10 @@ def inspect_pdf(data: bytes) -> PdfInspection:
 
 class _Walker:
     def __init__(self, inspection: PdfInspection) -> None:
+        import pikepdf
+
         self.inspection = inspection
+        self.pikepdf = pikepdf
 
     def found(self, kind: str, what: str) -> None:
         self.inspection.found.setdefault(kind, set()).add(what)
@@ -108,6 +112,7 @@ class _Walker:
         """Visit each root and the direct objects nested in it. Indirect objects met on the way are
         not followed: every one of them is a root already, so each object is seen once and a cycle
         cannot loop."""
+        pikepdf = self.pikepdf
         stack = list(roots)
         while stack:
             obj = stack.pop()
@@ -123,6 +128,7 @@ class _Walker:
                     stack.append(child)
 
     def dictionary(self, obj) -> None:
+        pikepdf = self.pikepdf
         keys = set(obj.keys())
         if "/JS" in keys:
             self.found(JAVASCRIPT, "/JS")
@@ -138,11 +144,11 @@ class _Walker:
             self.found(JAVASCRIPT, "/Names /JavaScript")
         if "/EmbeddedFiles" in keys:
             self.found(EMBEDDED_FILE, "/Names /EmbeddedFiles")
-        kind = _name(obj.get("/Type"))
+        kind = self.name(obj.get("/Type"))
         if kind == "/EmbeddedFile":
             self.found(EMBEDDED_FILE, "/EmbeddedFile")
         if "/S" in keys:
-            action = _name(obj.get("/S"))
+            action = self.name(obj.get("/S"))
             if action in REFUSED_ACTIONS:
                 self.found(JAVASCRIPT if action == "/JavaScript" else ACTION, action)
             elif action == "/URI":
@@ -151,7 +157,7 @@ class _Walker:
                 if not text.startswith(SAFE_URI_SCHEMES):
                     self.found(UNSAFE_LINK, text.split(":", 1)[0][:20] + ":" if ":" in text else "/URI")
         if "/Subtype" in keys:
-            subtype = _name(obj.get("/Subtype"))
+            subtype = self.name(obj.get("/Subtype"))
             if subtype == "/FileAttachment":
                 self.found(FILE_ATTACHMENT, subtype)
             elif subtype in MULTIMEDIA_ANNOTATIONS and kind in (None, "/Annot"):
@@ -160,9 +166,8 @@ class _Walker:
             action = obj.get("/OpenAction")
             # An open action that only shows a page is navigation; any other action is found by
             # the walk (the action dictionary is visited like every other object).
-            if isinstance(action, pikepdf.Dictionary) and _name(action.get("/S")) not in (None, "/GoTo"):
+            if isinstance(action, pikepdf.Dictionary) and self.name(action.get("/S")) not in (None, "/GoTo"):
                 self.found(AUTOMATIC_ACTION, "/OpenAction")
 
-
-def _name(value) -> str | None:
-    return str(value) if isinstance(value, pikepdf.Name) else None
+    def name(self, value) -> str | None:
+        return str(value) if isinstance(value, self.pikepdf.Name) else None
