@@ -24,7 +24,7 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, unique=True)
     # HMAC-SHA256 of `hash` under the audit key, which is kept outside the database: whoever can
     # write to the tables but lacks the key cannot recompute a chain that still verifies.
-    mac = models.CharField(max_length=64, blank=True, db_default="")
+    mac = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["seq"]
@@ -46,7 +46,7 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
-    mac = models.CharField(max_length=64, blank=True, db_default="")
+    mac = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("审计链头")
