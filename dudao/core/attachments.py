@@ -4,8 +4,8 @@ What a file is comes from its bytes, never from its name or the Content-Type a c
 Images (JPEG, PNG, WebP, GIF's first frame) are decoded and written out again: turned upright by
 their EXIF orientation, downscaled to ATTACHMENT_IMAGE_MAX_EDGE, stripped of every piece of
 metadata (EXIF, GPS, XMP, comments), stored as JPEG or, when they use transparency, as PNG. PDFs
-are kept byte for byte once pypdf has opened them and counted their pages; encrypted, broken or
-scripted ones are refused. The SHA-256 kept with an attachment is that of the bytes stored.
+are kept byte for byte once qpdf has opened them and counted their pages; encrypted, broken or
+active ones (scripts, actions, embedded files: `pdf_safety`) are refused. The SHA-256 kept with an attachment is that of the bytes stored.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageFile, ImageOps
-from pypdf import PdfReader
 
 from .access import get_for_actor
 from .audit import record_event, snapshot
 from .errors import ApplicationError, ErrorCode, full_clean_or_refuse
 from .idempotency import clean_client_id, earlier, save_once
 from .models import Attachment
+from .pdf_safety import PdfEncrypted, PdfUnreadable, inspect_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -300,39 +300,38 @@ def _encode(image: Image.Image, icc_profile: bytes | None) -> StoredContent:
 
 
 # --- PDFs ------------------------------------------------------------------------------------
-_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/Rendition"}
+# What `pdf_safety` finds, as the refusal names it.
+PDF_FINDINGS = {
+    "javascript": gettext_lazy("JavaScript 脚本"),
+    "action": gettext_lazy("打开外部文件、提交表单或播放媒体的动作"),
+    "automatic_action": gettext_lazy("自动执行的动作"),
+    "embedded_file": gettext_lazy("嵌入文件"),
+    "file_attachment": gettext_lazy("文件附件注释"),
+    "multimedia": gettext_lazy("多媒体或 3D 内容"),
+    "xfa": gettext_lazy("XFA 表单"),
+    "unsafe_link": gettext_lazy("非网页链接（只允许 http、https 和 mailto）"),
+}
 
 
 def _prepare_pdf(data: bytes) -> StoredContent:
+    """Keep a PDF byte for byte if it opens, has pages and carries nothing active; refuse it (422,
+    naming what was found) otherwise. Refused, not rewritten: evidence is stored as uploaded."""
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise _unsupported(_("PDF 已加密，请去掉密码后重新上传。"), "pdf")
-        pages = len(reader.pages)
-        active = _pdf_has_active_content(reader)
-    except ApplicationError:
-        raise
-    except Exception as exc:
-        # pypdf raises many kinds of error on a broken file; each is a refusal.
-        logger.info("attachment PDF refused: %s", exc, exc_info=True)
-        pages, active = 0, False
-    if pages < 1:
-        raise _unsupported(_("PDF 已损坏或没有页面。"), "pdf")
-    if active:
-        raise _unsupported(_("PDF 含有脚本、自动动作或嵌入文件，不能作为证据上传。"), "pdf")
-    return StoredContent(data, "application/pdf", pages=pages)
-
-
-def _pdf_has_active_content(reader: PdfReader) -> bool:
-    """Document-level scripts, automatic actions or embedded files: what a viewer would run."""
-    root = reader.root_object
-    names = root.get("/Names")
-    names = names.get_object() if names is not None else {}
-    if "/JavaScript" in names or "/EmbeddedFiles" in names or "/AA" in root:
-        return True
-    action = root.get("/OpenAction")
-    action = action.get_object() if action is not None else None
-    return isinstance(action, dict) and action.get("/S") in _ACTIVE_ACTIONS
+        inspection = inspect_pdf(data)
+    except PdfEncrypted:
+        raise _unsupported(_("PDF 已加密，请去掉密码后重新上传。"), "pdf") from None
+    except PdfUnreadable as exc:
+        # An ordinary refusal, not a fault of ours: logged without a traceback.
+        logger.info("attachment PDF refused as unreadable: %s", exc)
+        raise _unsupported(_("PDF 已损坏或没有页面。"), "pdf") from None
+    if not inspection.safe:
+        kinds = inspection.kinds()
+        logger.info("attachment PDF refused for active content: %s",
+                    {kind: sorted(inspection.found[kind]) for kind in kinds})
+        message = _("PDF 含有%(found)s，不能作为证据上传。请另存为或打印为普通 PDF 后重新上传。") % {
+            "found": _("、").join(str(PDF_FINDINGS[kind]) for kind in kinds)}
+        raise file_error(ErrorCode.UNSUPPORTED_FILE, message, detected="pdf", found=kinds)
+    return StoredContent(data, "application/pdf", pages=inspection.pages)
 
 
 # --- names -----------------------------------------------------------------------------------

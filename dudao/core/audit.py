@@ -3,18 +3,31 @@
 Services call `record_event` inside their own transaction, so a change and its audit row are
 committed together or not at all. The chain head row is locked while a row is appended, which
 serialises writers and keeps `seq` gapless.
+
+Each event also carries `mac`, an HMAC of its hash under the audit key, and the head carries one of
+its own position. The key lives outside the database (`DUDAO_AUDIT_KEY`, or the file var/audit_key
+made on first use, like the secret key), so someone who can write to the tables, drop the triggers
+and recompute the plain chain still cannot produce events or a head that verify. Signed anchors of
+the head written outside the database (`dudao.core.audit_anchors`) catch a tail cut off together
+with its head.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import hashlib
+import hmac
 import json
+import os
+import secrets
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -22,6 +35,43 @@ from .bulk import insert_rows
 from .models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
+KEY_FILE_NAME = "audit_key"
+
+
+@functools.cache
+def _key_from(configured: str | None, var_dir: str) -> bytes:
+    if configured:
+        return configured.encode("utf-8")
+    key_file = Path(var_dir) / KEY_FILE_NAME
+    if not key_file.exists():
+        # O_EXCL: two processes starting at once agree on one key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+    key = key_file.read_text().strip()
+    if not key:
+        raise RuntimeError(f"the audit key file {key_file} is empty")
+    return key.encode("utf-8")
+
+
+def audit_key() -> bytes:
+    """The key the event and head MACs are made with: `DUDAO_AUDIT_KEY` (setting or environment), else
+    the file var/audit_key. Never stored in the database; back it up apart from the database."""
+    configured = getattr(settings, "DUDAO_AUDIT_KEY", None) or os.environ.get("DUDAO_AUDIT_KEY")
+    return _key_from(configured, str(settings.VAR_DIR))
+
+
+def event_mac(event_hash: str, key: bytes | None = None) -> str:
+    return hmac.new(key or audit_key(), event_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def head_mac(seq: int, head_hash: str, key: bytes | None = None) -> str:
+    """The head's MAC covers its position too, so the MAC of an earlier event cannot stand in for it."""
+    return hmac.new(key or audit_key(), f"head:{seq}:{head_hash}".encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def _json_default(value: Any) -> Any:
@@ -150,9 +200,11 @@ def record_event(
         prev_hash=head.hash,
     )
     event.hash = _event_hash(head.hash, _hashed(event))
+    key = audit_key()
+    event.mac = event_mac(event.hash, key)
     event.save(force_insert=True)
-    head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash"])
+    head.seq, head.hash, head.mac = event.seq, event.hash, head_mac(event.seq, event.hash, key)
+    head.save(update_fields=["seq", "hash", "mac"])
     return event
 
 
@@ -170,6 +222,7 @@ def record_events(*, actor, action: str, objects: list, after: list[dict], at: d
     actor_id = getattr(actor, "pk", None)
     actor_name = (getattr(actor, "display_name", "") or getattr(actor, "username", "")) if actor else ""
     rows: list[dict] = []
+    key = audit_key()
     prev_hash, seq = head.hash, head.seq
     befores = before if before is not None else [None] * len(objects)
     for obj, state, previous in zip(objects, after, befores, strict=True):
@@ -183,10 +236,11 @@ def record_events(*, actor, action: str, objects: list, after: list[dict], at: d
             "before": to_json_value(previous), "after": to_json_value(state), "prev_hash": prev_hash,
         }
         row["hash"] = prev_hash = _event_hash(prev_hash, _hashed(row))
+        row["mac"] = hmac.new(key, prev_hash.encode("ascii"), hashlib.sha256).hexdigest()
         rows.append(row)
     insert_rows(AuditEvent, rows)
-    head.seq, head.hash = seq, prev_hash
-    head.save(update_fields=["seq", "hash"])
+    head.seq, head.hash, head.mac = seq, prev_hash, head_mac(seq, prev_hash, key)
+    head.save(update_fields=["seq", "hash", "mac"])
     return len(rows)
 
 
@@ -198,12 +252,14 @@ class ChainReport:
     reason: str = ""
 
 
-def verify_chain(batch_size: int = 2000) -> ChainReport:
-    """Walk the chain in order; report the first event whose link or content does not hold."""
+def verify_chain(batch_size: int = 2000, *, using: str = "default") -> ChainReport:
+    """Walk the chain in order; report the first event whose link, content or MAC does not hold,
+    then whether the head names the last event and carries a valid MAC."""
+    key = audit_key()
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
+    for event in AuditEvent.objects.using(using).order_by("seq").iterator(chunk_size=batch_size):
         if event.seq != expected_seq:
             if event.seq > expected_seq:
                 return ChainReport(False, checked, expected_seq, f"event #{expected_seq} is missing")
@@ -214,13 +270,25 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
             )
         if _event_hash(event.prev_hash, _hashed(event)) != event.hash:
             return ChainReport(False, checked, event.seq, f"event #{event.seq} was altered")
+        if not hmac.compare_digest(event.mac, event_mac(event.hash, key)):
+            return ChainReport(
+                False, checked, event.seq,
+                f"event #{event.seq} has no valid MAC: the chain was rewritten without the audit key "
+                "(or the key in use is not the one the log was written with)",
+            )
         prev_hash = event.hash
         expected_seq += 1
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
+    head = AuditChainHead.objects.using(using).filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if head_seq != checked or head_hash != prev_hash:
         if head_seq > checked:
             return ChainReport(False, checked, checked + 1, f"event #{checked + 1} is missing (chain ends early)")
         return ChainReport(False, checked, head_seq + 1, f"event #{head_seq + 1} was inserted after the head")
+    if checked and not hmac.compare_digest(head.mac, head_mac(head_seq, head_hash, key)):
+        return ChainReport(
+            False, checked, head_seq + 1,
+            f"the chain head (at event #{head_seq}) has no valid MAC: it was moved without the audit key, "
+            f"so events after #{head_seq} were probably removed",
+        )
     return ChainReport(True, checked)

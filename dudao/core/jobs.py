@@ -102,3 +102,12 @@ def purge_expired_credentials(now: dt.datetime) -> dict:
     ApiToken = apps.get_model("org", "ApiToken")
     tokens, _ = ApiToken.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
     return {"sessions": sessions, "tokens": tokens}
+
+
+@periodic_job("anchor_audit_chain", schedule=crontab(minute="17"), slot=hourly_slot)
+def anchor_audit_chain(now: dt.datetime) -> dict:
+    """Write a signed anchor of the audit chain head outside the database (see `audit_anchors`)."""
+    from .audit_anchors import write_anchors
+
+    written = write_anchors(at=now)
+    return {"seq": written["seq"], "anchors": written["anchors"]}

@@ -22,6 +22,9 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("变更后"), null=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # HMAC-SHA256 of `hash` under the audit key, which is kept outside the database: whoever can
+    # write to the tables but lacks the key cannot recompute a chain that still verifies.
+    mac = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["seq"]
@@ -34,11 +37,16 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The single row naming the chain's last event, so a removed tail is noticed too."""
+    """The single row naming the chain's last event, so a removed tail is noticed too.
+
+    Database triggers refuse deleting it, moving it back, or pointing it at an event that does not
+    exist; its `mac` (keyed like the events') makes a head moved with the triggers dropped show.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    mac = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("审计链头")

@@ -8,7 +8,7 @@ duration of the flush and put back in the same transaction.
 from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import connections, transaction
 
-from dudao.core.db_triggers import AUDIT_TABLES, create_sqlite_triggers, drop_sqlite_triggers
+from dudao.core import db_triggers
 
 
 class Command(DjangoFlush):
@@ -17,10 +17,8 @@ class Command(DjangoFlush):
         if connection.vendor != "sqlite":
             return super().handle(**options)
         with transaction.atomic(using=connection.alias):
-            with connection.cursor() as cursor:
-                drop_sqlite_triggers(cursor, AUDIT_TABLES)
+            db_triggers.uninstall(connection)
             try:
                 return super().handle(**options)
             finally:
-                with connection.cursor() as cursor:
-                    create_sqlite_triggers(cursor, AUDIT_TABLES)
+                db_triggers.install(connection)
