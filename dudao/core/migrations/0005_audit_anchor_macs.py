@@ -34,6 +34,6 @@ def unguard(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0003_audit_anchor")]
+    dependencies = [("core", "0004_audit_anchor")]
 
     operations = [migrations.RunPython(sign_and_guard, unguard, elidable=False)]
