@@ -400,12 +400,12 @@ def test_the_create_query_count_is_pinned(as_person, world):
     with CaptureQueriesContext(connection) as queries:
         response = post(client, "/api/v1/findings", {**payload, "client_id": "c-1"})
     assert response.status_code == 201
-    # Before: 32. Session and person (2), roles (1), the unit in scope (1), the client id (1), the
-    # policy (1), the unit's manager (1), the repeat (1), insert with its savepoint (3), the timeline
-    # event (1), the audit append (5), the notification to the manager (inbox row, dedupe: 2 + 1), the
-    # session middleware's savepoint, update, release (3); the response reads nothing back (it read
-    # the finding, evidence, events, their photos and extensions: 5, and the scope again: 1), and
-    # full_clean no longer reads the organisation, unit and person (3).
+    # Before: 33. Now 26: session and person (2), roles (1), the unit in scope (1), the transaction
+    # (2), the client id (1), the policy (1: pack and version together; was 2), the unit's manager (1),
+    # the repeat (1), the insert in its savepoint (3), the timeline event (1), the audit append (5),
+    # the notification to the manager (4), the session middleware's savepoint, update, release (3).
+    # Gone: reading the finding back for the response with its evidence, events, their photos and
+    # extensions (5), the second scope check (1), full_clean reading organisation, unit, person (3).
     assert len(queries) == 26, [q["sql"][:80] for q in queries.captured_queries]
 
 
