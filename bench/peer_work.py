@@ -221,6 +221,8 @@ def main() -> None:
     connection.close()
     server = None
     url = args.url.rstrip("/")
+    # A TERM (as from `kill`) unwinds like Ctrl-C, so the server started here is stopped with it.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if not url:
         server = start_server(args.port, args.workers, var_dir)
         url = f"http://127.0.0.1:{args.port}"
