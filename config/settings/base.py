@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Contention past the services' retries answers 503 + Retry-After, not 500.
+    "dudao.core.transactions.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -267,7 +269,7 @@ LOGGING = {
 # The lockout is deliberately per account, not per address: rotating addresses must not reset it.
 # models.W040: SQLite builds covering indexes without their INCLUDE columns, which only PostgreSQL uses.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]
-NINJA_PAGINATION_MAX_LIMIT = 500
+NINJA_PAGINATION_MAX_LIMIT = 1000
 NINJA_PAGINATION_PER_PAGE = 50
 
 # Where links in mail and chat messages point (the address people open Dudao at).

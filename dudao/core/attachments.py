@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import math
 import re
 import unicodedata
 import uuid
@@ -230,11 +231,12 @@ def _prepare_image(data: bytes, kind: str) -> StoredContent:
                 raise _too_many_pixels(kind, probe.size)
             probe.verify()
         with Image.open(io.BytesIO(data), formats=decoder) as image:
-            # A JPEG can be decoded straight at 1/2, 1/4 or 1/8 scale: far less memory and time
-            # for a camera photo that is going to be downscaled anyway.
+            # A JPEG is decoded straight at 1/2, 1/4 or 1/8 scale, the smallest that still covers
+            # the stored size: a 4000x3000 camera photo is decoded as 2000x1500, which the resize
+            # below then leaves as it is (decoding at full size and resampling took 4x as long).
             scale = min(1.0, max_edge / max(image.size))
             if scale < 1:
-                image.draft(None, (int(image.width * scale * 2), int(image.height * scale * 2)))
+                image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
             image.load()
             icc_profile = image.info.get("icc_profile")
             upright = _upright(image)

@@ -25,8 +25,8 @@ from .schemas import (
     ExtensionOut,
     FindingDetailOut,
     FindingIn,
-    FindingOut,
     FindingQuery,
+    FindingRow,
     NoteIn,
     PlanIn,
     RejectIn,
@@ -34,35 +34,42 @@ from .schemas import (
 
 router = Router(tags=["findings"])
 
+API_ROW_FIELDS = [name for name in FindingRow.model_fields if name not in {"unit_name", "overdue"}] + ["unit"]
+
 
 def _detail(actor, finding_id: int) -> Finding:
     return get_for_actor(selectors.finding_detail_queryset(), actor, finding_id)
 
 
-@router.get("", response=list[FindingOut])
+@router.get("", response=list[FindingRow])
 @paginate(Pagination)
 def finding_list(request, query: Query[FindingQuery]):
-    """Findings the caller sees, newest first. `unit_id` covers the unit's subtree; `overdue` is
-    past due and not closed; `view` is a saved view (mine, overdue, awaiting)."""
+    """Findings the caller sees, newest first (up to 1,000 a page). `unit_id` covers the unit's
+    subtree; `overdue` is past due and not closed; `view` is a saved view (mine, overdue, awaiting)."""
     filters = selectors.FindingFilters(
         unit_id=query.unit_id, status=query.status or "", severity=query.severity or "",
         source=query.source or "", overdue=query.overdue, repeat=query.repeat, view=query.view or "",
     )
-    return selectors.finding_list(actor_of(request), filters, today=timezone.localdate())
+    # Only what a row shows: the unit's name, not the people's whole rows.
+    return (selectors.finding_list(actor_of(request), filters, today=timezone.localdate())
+            .select_related(None).select_related("unit").only(*API_ROW_FIELDS, "unit__name"))
 
 
-@router.post("", response={201: FindingDetailOut})
+@router.post("", response={200: FindingDetailOut, 201: FindingDetailOut})
 def finding_create(request, payload: FindingIn):
-    """Record a finding by hand: `source` data_check, complaint or self_report."""
+    """Record a finding by hand: `source` data_check, complaint or self_report. 201 with the new
+    finding, or 200 with the finding made the first time when the same person sent `client_id` before."""
     actor = actor_of(request)
     unit = get_for_actor(Unit, actor, payload.unit_id)
-    finding = services.finding_create(
+    finding, created = services.finding_create_once(
         actor=actor, unit=unit, source=payload.source, title=payload.title, description=payload.description,
         category=payload.category, severity=payload.severity,
         responsible_person=selectors.person_named(actor, payload.responsible_person_id, "responsible_person_id"),
         item_code=payload.item_code, attachments=selectors.attachments_named(actor, payload.attachment_ids),
+        client_id=payload.client_id,
     )
-    return Status(201, _detail(actor, finding.pk))
+    # A new finding is answered as the service made it (nothing read back); a retry's as stored.
+    return Status(201, finding) if created else Status(200, _detail(actor, finding.pk))
 
 
 @router.get("/{finding_id}", response=FindingDetailOut)

@@ -82,6 +82,9 @@ class Finding(OrgScopedModel):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("发现时间"))
+    # The recording phone's own id for a finding made by hand: a retry with the same id from the same
+    # person answers the finding made the first time (`core.idempotency`).
+    client_id = models.CharField(_("客户端编号"), max_length=64, blank=True, default="")
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -123,6 +126,10 @@ class Finding(OrgScopedModel):
                          condition=Q(closed_at__isnull=False), name="finding_closed_idx"),
             models.Index(fields=["organization", "created_at"], include=["severity", "repeat", "unit"],
                          name="finding_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "created_by", "client_id"], condition=~Q(client_id=""),
+                                    name="finding_client_id_once"),
         ]
         verbose_name = _("问题")
         verbose_name_plural = _("问题")

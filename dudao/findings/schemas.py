@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
 from dudao.policies.choices import Severity
 
@@ -32,6 +32,8 @@ class FindingIn(Schema):
     responsible_person_id: int | None = None
     item_code: str = Field("", max_length=50)
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
+    # The phone's own id for this finding: a retry with it answers the first finding (200).
+    client_id: str = Field("", max_length=64)
 
 
 class PlanIn(Schema):
@@ -94,6 +96,41 @@ class FindingOut(Schema):
     @staticmethod
     def resolve_unit_name(obj) -> str:
         return obj.unit.name
+
+
+class FindingRow(BaseModel):
+    """A list row: the fields of `FindingOut`, read straight from the model's attributes by pydantic
+    (ninja's Schema wraps every object and reads field by field in Python, which costs most of a
+    1,000-row page)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    description: str
+    category: str
+    severity: str
+    unit_id: int
+    unit_name: str = Field(validation_alias=AliasPath("unit", "name"))
+    source: str
+    inspection_id: int | None
+    answer_id: int | None
+    item_code: str
+    responsible_person_id: int | None
+    owner_id: int | None
+    measures: str
+    status: FindingStatus
+    round: int
+    due_date: dt.date
+    policy_due_date: dt.date
+    overdue: bool
+    escalation_level: int
+    repeat: bool
+    repeat_of_id: int | None
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    closed_by_inspection_id: int | None
 
 
 class EventOut(Schema):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,20 +126,30 @@ def policy_for(org, on: dt.date | dt.datetime | None = None) -> Policy:
 
     Computations pass the date of the event they judge, so a later version never changes a past
     judgment. The result is frozen; an unknown area or key raises AttributeError.
-    """
-    if isinstance(org, int):
-        from dudao.org.models import Organization
 
-        org = Organization.objects.only("id", "policy_pack").get(pk=org)
-    row = (
-        PolicyVersion.objects.filter(organization_id=org.pk, effective_from__lte=_as_date(on))
+    One small query (the organisation's pack with the id and stamp of the version in force), then the
+    validated policy comes from this process's cache keyed by (pack, version id, version stamp). That
+    is safe with any number of processes: a new or replaced version changes the key read on every
+    call, so no process serves a policy older than the database's.
+    """
+    from dudao.org.models import Organization
+
+    latest = (
+        PolicyVersion.objects.filter(organization_id=OuterRef("pk"), effective_from__lte=_as_date(on))
         .order_by("-effective_from")
-        .values_list("pk", "updated_at")
+    )
+    row = (
+        Organization.objects.filter(pk=_organization_id(org))
+        .values_list("policy_pack", Subquery(latest.values("pk")[:1]), Subquery(latest.values("updated_at")[:1]))
         .first()
     )
     if row is None:
-        return _cached_policy(org.policy_pack, None, "")
-    return _cached_policy(org.policy_pack, row[0], row[1].isoformat())
+        raise Organization.DoesNotExist(f"organisation {_organization_id(org)}")
+    pack, version_id, stamp = row
+    if version_id is None:
+        return _cached_policy(pack, None, "")
+    # A datetime, or its text where SQLite hands a subquery's value back unconverted: a key either way.
+    return _cached_policy(pack, version_id, str(stamp))
 
 
 def clear_cache() -> None:

@@ -144,7 +144,7 @@ def report_draft(
 
 
 def _lock_report(report: Report) -> Report:
-    return Report.objects.select_for_update().select_related("scope_unit").get(pk=report.pk)
+    return Report.objects.select_for_update(of=("self",)).select_related("scope_unit").get(pk=report.pk)
 
 
 @transaction.atomic
@@ -346,7 +346,7 @@ def bulletins_compile_scheduled(*, now: dt.datetime) -> dict:
 def bulletin_publish(*, actor, bulletin: Bulletin, now: dt.datetime | None = None) -> Bulletin:
     """Publish a draft to every site unit in its scope: one receipt per unit, their managers told."""
     _same_org(actor, bulletin)
-    bulletin = Bulletin.objects.select_for_update().select_related("scope_unit").get(pk=bulletin.pk)
+    bulletin = Bulletin.objects.select_for_update(of=("self",)).select_related("scope_unit").get(pk=bulletin.pk)
     BULLETIN.check(bulletin, "publish")
     require_permission(can_publish_bulletin(actor, bulletin))
     now = now or timezone.now()

@@ -17,7 +17,7 @@ dedupe key, so a retried call or a re-run job tells nobody twice. Callers import
 """
 
 from .comments import finding_comment
-from .creation import finding_create, findings_create_for_inspection
+from .creation import finding_create, finding_create_once, findings_create_for_inspection
 from .escalation import findings_escalate
 from .extensions import extension_outcome, finding_extension_decide, finding_extension_request
 from .people import role_holders, unit_manager_of
@@ -41,6 +41,7 @@ __all__ = [
     "finding_close_by_reinspection",
     "finding_comment",
     "finding_create",
+    "finding_create_once",
     "finding_extension_decide",
     "finding_extension_request",
     "finding_plan",

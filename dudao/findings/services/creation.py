@@ -10,10 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dudao.core.access import get_for_actor
 from dudao.core.audit import record_event, record_events, snapshot
-from dudao.core.errors import deny_permission, validation_error
+from dudao.core.errors import deny_permission, full_clean_or_refuse, validation_error
+from dudao.core.idempotency import clean_client_id, earlier, save_once
 from dudao.core.models import Attachment
+from dudao.core.scoping import actor_covers
+from dudao.core.transactions import retrying_atomic
 from dudao.notifications.services import notify
 from dudao.org.models import Person, Unit
 from dudao.org.selectors import unit_managers
@@ -21,7 +23,7 @@ from dudao.policies.choices import Severity
 from dudao.policies.registry import policy_for
 
 from ..choices import MANUAL_SOURCES, FindingEventKind, FindingSource, FindingStatus
-from ..models import Finding, FindingEvent
+from ..models import FINDING_READERS, Finding, FindingEvent
 from ..permissions import can_create_finding
 from . import early_warning, records
 from .people import check_member, unit_manager_of
@@ -112,8 +114,19 @@ def findings_create_for_inspection(*, actor, inspection, failed_answers: list, n
     return findings
 
 
-@transaction.atomic
-def finding_create(
+# Foreign keys the service has checked itself (the unit in scope, the person a member, the repeat
+# found in the unit's own findings, the actor): full_clean would read each of them again.
+_CHECKED_KEYS = ["organization", "unit", "inspection", "answer", "item", "responsible_person", "owner", "repeat_of",
+                 "created_by", "closed_by", "closed_by_inspection", "closed_by_answer"]
+
+
+def finding_create(**kwargs) -> Finding:
+    """Record a finding by hand (see `finding_create_once`, which also says whether it was made now)."""
+    return finding_create_once(**kwargs)[0]
+
+
+@retrying_atomic
+def finding_create_once(
     *,
     actor,
     unit: Unit,
@@ -125,13 +138,21 @@ def finding_create(
     responsible_person: Person | None = None,
     item_code: str = "",
     attachments: Sequence[Attachment] = (),
+    client_id: str = "",
     now: dt.datetime | None = None,
-) -> Finding:
+) -> tuple[Finding, bool]:
     """Record a finding by hand (data check, complaint, self-report) at a unit in the actor's scope.
+    Returns (finding, created).
 
     The due date is the policy's days for the severity from today; the unit's manager answers for
-    it unless someone else at the unit is named; photos given become its first evidence.
+    it unless someone else at the unit is named; photos given become its first evidence. With a
+    `client_id` a retry by the same person (even one racing the first call) gives back the finding
+    the first call made (created False), unchanged.
     """
+    mine = Finding.objects.filter(organization_id=actor.organization_id, created_by=actor)
+    client_id = clean_client_id(client_id)
+    if (first := earlier(mine, client_id)) is not None:
+        return first, False
     if source not in MANUAL_SOURCES:
         raise validation_error("source", _("只能手工登记数据核查、投诉或自查问题"))
     if not can_create_finding(actor, unit, source):
@@ -155,18 +176,31 @@ def finding_create(
         organization_id=unit.organization_id, unit=unit, source=source, item_code=item_code, title=title,
         description=description, category=category, severity=severity, status=FindingStatus.OPEN,
         responsible_person=responsible, due_date=due, policy_due_date=due, repeat=previous is not None,
-        repeat_of=previous, created_by=actor, created_at=now,
+        repeat_of=previous, created_by=actor, created_at=now, client_id=client_id,
     )
-    records.save(finding)
+    full_clean_or_refuse(finding, exclude=_CHECKED_KEYS, validate_constraints=False)  # the database holds them
+    finding, created = save_once(finding, mine)
+    if not created:
+        return finding, False
     event = records.timeline(finding, FindingEventKind.CREATED, actor=actor, at=now, note=description,
                              data={"source": source})
     attachment_ids = records.attach(actor, finding, event, attachments)
     record_event(actor=actor, action="finding.create", obj=finding, at=now,
                  after={**snapshot(finding, records.FINDING_AUDIT_FIELDS), "attachment_ids": attachment_ids})
-    get_for_actor(Finding, actor, finding.pk)  # the creator must see what they made
+    # The creator must see what they made: whoever may record a finding at a unit reads the unit's
+    # findings (REPORTERS and RECTIFIERS are FINDING_READERS), so this holds without reading it back.
+    if not actor_covers(actor, FINDING_READERS, unit.path):
+        deny_permission()
     records.tell([responsible], actor=actor, finding=finding, kind="finding.assigned", at=now,
                  title=_("%(unit)s 有新问题待整改:%(title)s") % {"unit": unit.name, "title": finding.title},
                  body=_("整改期限 %(due)s") % {"due": due.isoformat()}, dedupe_key=f"finding:{finding.pk}:assigned")
     early_warning.warn_finding(finding=finding, at=now)
-    return finding
+    # As read back it would be: the one timeline event, the evidence given, no extension yet.
+    attached = sorted((a for a in attachments if a.pk in set(attachment_ids)),
+                      key=lambda a: (a.uploaded_at, a.pk), reverse=True)  # Attachment's ordering
+    records.prefetched(event, "attachments", attached)
+    records.prefetched(finding, "events", [event])
+    records.prefetched(finding, "evidence", attached)
+    records.prefetched(finding, "extensions", [])
+    return finding, True
 

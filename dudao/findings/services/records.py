@@ -74,6 +74,14 @@ def timeline(finding: Finding, kind: str, *, actor, at: dt.datetime, note: str =
     )
 
 
+def prefetched(obj, name: str, rows: list) -> None:
+    """Fill `obj.<name>.all()` with rows already in hand, as `prefetch_related` would, so a response
+    built from a record just written reads nothing back."""
+    queryset = getattr(obj, name).all()
+    queryset._result_cache, queryset._prefetch_done = list(rows), True
+    obj._prefetched_objects_cache = {**getattr(obj, "_prefetched_objects_cache", {}), name: queryset}
+
+
 def save(finding: Finding) -> None:
     full_clean_or_refuse(finding)
     finding.save()

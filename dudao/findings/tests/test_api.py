@@ -354,3 +354,79 @@ def test_the_detail_query_count_does_not_grow_with_the_timeline(as_person, world
         response = client.get(f"/api/v1/findings/{finding.pk}")
     assert len(response.json()["events"]) == 7
     assert len(short) == len(long)
+
+
+def test_a_retry_with_the_same_client_id_answers_the_first_finding_unchanged(as_person, world):
+    client = as_person("supervisor")
+    payload = {"unit_id": world.units["store1"].pk, "source": "data_check", "title": "库存差异", "category": "risk",
+               "severity": "high", "client_id": "phone-7f3a"}
+    first = post(client, "/api/v1/findings", payload)
+    assert first.status_code == 201, first.content
+    events = AuditEvent.objects.count()
+    retry = post(client, "/api/v1/findings", {**payload, "title": "库存差异(重发)"})
+    assert retry.status_code == 200, retry.content
+    # The retry answers the first finding as stored, which is what the first answer said (built
+    # without reading the finding back).
+    assert retry.json() == first.json()
+    assert client.get(f"/api/v1/findings/{first.json()['id']}").json() == first.json()
+    assert Finding.objects.filter(client_id="phone-7f3a").count() == 1
+    assert AuditEvent.objects.count() == events  # nothing written by the retry
+    # Another person's phone may use the same id for its own finding.
+    other = post(as_person("admin"), "/api/v1/findings", payload)
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    # Without a client id every call is a new finding.
+    client = as_person("supervisor")
+    plain = {k: v for k, v in payload.items() if k != "client_id"}
+    assert post(client, "/api/v1/findings", plain).json()["id"] != post(client, "/api/v1/findings", plain).json()["id"]
+
+
+def test_a_created_finding_with_evidence_is_answered_as_it_is_stored(as_person, world):
+    client = as_person("supervisor")
+    ids = [client.post("/api/v1/attachments", {"file": _file(png_bytes()), "unit_id": world.units["store1"].pk}
+                       ).json()["id"] for _ in range(2)]
+    response = post(client, "/api/v1/findings", {
+        "unit_id": world.units["store1"].pk, "source": "complaint", "title": "顾客投诉", "category": "risk",
+        "attachment_ids": ids, "description": "有照片"})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert sorted(body["evidence_ids"]) == sorted(ids) and body["events"][0]["attachment_ids"]
+    assert client.get(f"/api/v1/findings/{body['id']}").json() == body
+
+
+def test_the_create_query_count_is_pinned(as_person, world):
+    client = as_person("supervisor")
+    payload = {"unit_id": world.units["store1"].pk, "source": "data_check", "title": "差异", "category": "risk"}
+    post(client, "/api/v1/findings", payload)  # warm the policy cache
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, "/api/v1/findings", {**payload, "client_id": "c-1"})
+    assert response.status_code == 201
+    # Before: 33. Now 26: session and person (2), roles (1), the unit in scope (1), the transaction
+    # (2), the client id (1), the policy (1: pack and version together; was 2), the unit's manager (1),
+    # the repeat (1), the insert in its savepoint (3), the timeline event (1), the audit append (5),
+    # the notification to the manager (4), the session middleware's savepoint, update, release (3).
+    # Gone: reading the finding back for the response with its evidence, events, their photos and
+    # extensions (5), the second scope check (1), full_clean reading organisation, unit, person (3).
+    assert len(queries) == 26, [q["sql"][:80] for q in queries.captured_queries]
+
+
+def test_the_subtree_filter_costs_one_query_more_and_reads_the_units_path_prefix(as_person, world):
+    make_finding(world, title="东")
+    make_finding(world, unit="store3", title="西", creator="admin")
+    client = as_person("admin")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/findings", {"unit_id": world.units["east"].pk})
+    assert [item["title"] for item in response.json()["items"]] == ["东"]
+    assert len(queries) == 8 + 1  # the list's 8 and the unit's path
+    assert not any("%%/" in q["sql"] or "'%/" in q["sql"] for q in queries.captured_queries)
+    # Another organisation's unit matches nothing.
+    assert client.get("/api/v1/findings", {"unit_id": world.units["b_branch"].pk}).json()["count"] == 0
+
+
+def test_a_thousand_findings_come_in_one_call_and_more_are_capped(as_person, world):
+    from django.conf import settings
+
+    assert settings.NINJA_PAGINATION_MAX_LIMIT == 1000
+    make_finding(world, title="一")
+    client = as_person("admin")
+    assert client.get("/api/v1/findings", {"limit": 1000}).status_code == 200
+    assert client.get("/api/v1/findings", {"limit": 1001}).status_code == 422
