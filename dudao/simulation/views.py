@@ -109,7 +109,7 @@ def export(request):
 
 @page
 def save(request):
-    """Save the simulated draft as the organisation's version from `effective_from` (admins only):
+    """Save the simulated draft as the organisation's version from `effective_from` (admins and ops managers, who govern the policy):
     the normal policy version save, with its validation and audit."""
     actor = request.user
     require(can_edit_policy(actor, actor.organization) and request.method == "POST")

@@ -23,7 +23,7 @@ URL = "/policy/"
 # The policy page's queries: fixed, whatever the number of versions (session, person and the base
 # template's reads included).
 PAGE_QUERIES = 9
-NON_ADMINS = ("executive", "ops_manager", "department_head", "supervisor", "region_manager",
+NON_ADMINS = ("executive", "department_head", "supervisor", "region_manager",
               "unit_manager", "staff", "hr", "finance", "no_role", "b_unit_manager")
 
 
@@ -43,7 +43,7 @@ class TestPolicyPageMatrix(PageObjectMatrix):
     """GET /policy/: the page has no object id; the organisation is the signed-in admin's own."""
 
     url_name = "policies:detail"
-    out_of_scope = "ops_manager"
+    out_of_scope = "executive"
     refused = NON_ADMINS
 
     def target(self, world):
@@ -85,7 +85,7 @@ class TestPolicyEditPageMatrix(PageObjectMatrix):
     """GET /policy/edit/<area>/: the area form, for admins of the organisation only."""
 
     url_name = "policies:edit"
-    out_of_scope = "ops_manager"
+    out_of_scope = "executive"
     refused = NON_ADMINS
 
     def target(self, world):
@@ -118,7 +118,7 @@ class TestPolicyEditSaveMatrix(PageObjectMatrix):
 
     url_name = "policies:edit"
     method = "post"
-    out_of_scope = "ops_manager"
+    out_of_scope = "executive"
     refused = NON_ADMINS
     success_status = 302
 

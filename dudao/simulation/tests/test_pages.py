@@ -98,8 +98,8 @@ class TestSimulationExportMatrix(PageFormMatrix):
 class TestSimulationSaveMatrix(PageFormMatrix):
     url_name = "simulation:save"
     method = "post"
-    in_scope = "admin"
-    out_of_scope = "ops_manager"  # simulates, but saving a version is the admins' step
+    in_scope = "ops_manager"  # the issue's walk: ops simulates, then saves from next month
+    out_of_scope = "executive"
     refused = ("supervisor", *NOT_SIMULATORS)
     success_status = 302
 
