@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -14,7 +13,7 @@ from dudao.core.models import AuditEvent
 from dudao.notifications.models import Notification
 from dudao.planning import services
 from dudao.planning.choices import PlanStatus
-from dudao.planning.generation import GENERATION_DAYS, schedules_generate
+from dudao.planning.generation import schedules_generate
 from dudao.planning.models import Holiday, Plan, Visit
 from dudao.planning.recurrence import is_working_day, occurrences
 from dudao.planning.selectors import week_visits
@@ -277,11 +276,6 @@ def test_a_hand_made_week_plan_and_the_automatic_one_share_a_week(world):
     assert Visit.objects.filter(schedule=weekly).exists()
     plan = make_plan(world, start=D("2026-03-02"), title="华东区第10周")
     assert plan.automatic is False
-
-
-@pytest.mark.parametrize("window", [GENERATION_DAYS])
-def test_the_window_is_two_weeks(window):
-    assert window == 14
 
 
 def test_holidays_of_another_organisation_do_not_count(world):
