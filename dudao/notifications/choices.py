@@ -25,6 +25,7 @@ AREA_LABELS = {
     "inspection": _("巡店"),
     "plan": _("计划"),
     "visit": _("计划"),
+    "schedule": _("排程"),  # schedule.generated: the visits a recurring schedule gave a supervisor
     "approval": _("审批"),
     "report": _("报告"),
     "bulletin": _("通报"),

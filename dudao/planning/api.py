@@ -15,7 +15,7 @@ from dudao.org.models import Person, Unit
 
 from . import selectors, services
 from .coverage import plan_coverage
-from .models import Plan, Visit
+from .models import Plan, Visit, VisitSchedule
 from .permissions import can_edit_plan
 from .proposal import propose_visits
 from .schemas import (
@@ -25,6 +25,9 @@ from .schemas import (
     PlanOut,
     ProposalOut,
     ProposeIn,
+    ScheduleIn,
+    ScheduleOut,
+    SchedulePatch,
     SubmitOut,
     VisitIn,
     VisitOut,
@@ -52,6 +55,68 @@ def coverage_out(plan, rules) -> dict:
             "rules": [rule.as_dict() for rule in rules]}
 
 
+# --- recurring schedules (declared before "/{plan_id}") ------------------------------------------
+def _schedule(actor, schedule_id: int, action: str = "view") -> VisitSchedule:
+    return get_for_actor(VisitSchedule.objects.select_related("unit", "supervisor", "template"), actor, schedule_id,
+                         action=action)
+
+
+def _schedule_refs(actor, values: dict) -> dict:
+    """The objects a schedule payload names by id, each one the actor sees (else 404 naming the field)."""
+    refs = {}
+    for field, name, queryset in (("unit_id", "unit", Unit.objects.visible_to(actor)),
+                                  ("supervisor_id", "supervisor", Person.objects.visible_to(actor)),
+                                  ("template_id", "template", Template.objects.visible_to(actor))):
+        if field not in values:
+            continue
+        pk = values.pop(field)
+        if pk is None:
+            if field != "template_id":
+                raise ApplicationError(ErrorCode.VALIDATION, _("必须填写"), {"fields": {field: [_("必须填写")]}})
+            refs[name] = None
+            continue
+        found = queryset.filter(pk=pk).first()
+        if found is None:
+            raise ApplicationError(ErrorCode.NOT_FOUND, f"{field}: {pk} not found", {"fields": {field: [_("对象不存在")]}})
+        refs[name] = found
+    return {**values, **refs}
+
+
+@router.get("/schedules", response=list[ScheduleOut])
+@paginate(Pagination)
+def schedule_list(request, supervisor_id: int | None = None, unit_id: int | None = None):
+    return selectors.schedules_for(actor_of(request), supervisor_id=supervisor_id, unit_id=unit_id)
+
+
+@router.post("/schedules", response={200: ScheduleOut, 201: ScheduleOut})
+def schedule_create(request, payload: ScheduleIn):
+    """A recurring visit; the same `client_id` again returns the first schedule (200)."""
+    actor = actor_of(request)
+    values = payload.dict()
+    client_id = values.pop("client_id")
+    schedule, created = services.visit_schedule_create(actor=actor, client_id=client_id,
+                                                       **_schedule_refs(actor, values))
+    return Status(201 if created else 200, _schedule(actor, schedule.pk))
+
+
+@router.patch("/schedules/{schedule_id}", response=ScheduleOut)
+def schedule_update(request, schedule_id: int, payload: SchedulePatch):
+    actor = actor_of(request)
+    schedule = _schedule(actor, schedule_id, "manage")
+    changes = _schedule_refs(actor, payload.dict(exclude_unset=True))
+    services.visit_schedule_update(actor=actor, schedule=schedule, **changes)
+    return _schedule(actor, schedule_id)
+
+
+@router.delete("/schedules/{schedule_id}", response=ScheduleOut)
+def schedule_deactivate(request, schedule_id: int):
+    """Stops the schedule (it is kept, inactive, with the visits it generated)."""
+    actor = actor_of(request)
+    services.visit_schedule_deactivate(actor=actor, schedule=_schedule(actor, schedule_id, "manage"))
+    return _schedule(actor, schedule_id)
+
+
+# --- plans -----------------------------------------------------------------------------------------
 @router.post("", response={201: PlanOut})
 def plan_create(request, payload: PlanIn):
     actor = actor_of(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dudao.core.scoping import actor_covers, is_active_actor
 from dudao.org.choices import Role
 
-from .models import PLANNERS
+from .models import HOLIDAY_KEEPERS, PLANNERS, SCHEDULE_READERS
 from .workflow import PLAN
 
 # Who may see surprise (突击) visits before they happen: not the units being visited.
@@ -34,3 +34,17 @@ def can_edit_plan(actor, plan) -> bool:
 
 def can_see_surprise_visits(actor) -> bool:
     return is_active_actor(actor) and actor.has_role(*SURPRISE_READERS)
+
+
+def can_view_schedules(actor) -> bool:
+    return is_active_actor(actor) and actor.has_role(*SCHEDULE_READERS)
+
+
+def can_manage_schedule(actor, schedule) -> bool:
+    """Change or stop a schedule: a planner whose role covers its unit."""
+    return covers(actor, PLANNERS, schedule.unit)
+
+
+def can_manage_holidays(actor) -> bool:
+    """The holiday calendar is kept by the administrator and the operations manager."""
+    return is_active_actor(actor) and actor.has_role(*HOLIDAY_KEEPERS)

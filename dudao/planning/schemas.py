@@ -141,3 +141,71 @@ class SubmitOut(Schema):
     id: int
     status: str
     approval_id: int
+
+
+class ScheduleIn(Schema):
+    unit_id: int
+    supervisor_id: int
+    frequency: str = Field(max_length=20)
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    template_id: int | None = None
+    mode: str = Field(VisitMode.ON_SITE, max_length=20)
+    weekday: int | None = None
+    interval_weeks: int | None = None
+    anchor_on: dt.date | None = None
+    day_of_month: int | None = None
+    week_of_month: int | None = None
+    month_of_quarter: int | None = None
+    client_id: str = Field("", max_length=64)
+
+
+class SchedulePatch(Schema):
+    unit_id: int | None = None
+    supervisor_id: int | None = None
+    frequency: str | None = Field(None, max_length=20)
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    template_id: int | None = None
+    mode: str | None = Field(None, max_length=20)
+    weekday: int | None = None
+    interval_weeks: int | None = None
+    anchor_on: dt.date | None = None
+    day_of_month: int | None = None
+    week_of_month: int | None = None
+    month_of_quarter: int | None = None
+
+
+class ScheduleOut(Schema):
+    id: int
+    unit_id: int
+    unit_name: str
+    supervisor_id: int
+    supervisor_name: str
+    template_id: int | None
+    mode: str
+    frequency: str
+    description: str
+    weekday: int | None
+    interval_weeks: int | None
+    anchor_on: dt.date | None
+    day_of_month: int | None
+    week_of_month: int | None
+    month_of_quarter: int | None
+    starts_on: dt.date
+    ends_on: dt.date | None
+    active: bool
+    created_by_id: int
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_unit_name(obj) -> str:
+        return obj.unit.name
+
+    @staticmethod
+    def resolve_supervisor_name(obj) -> str:
+        return obj.supervisor.display_name
+
+    @staticmethod
+    def resolve_description(obj) -> str:
+        return obj.describe()

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dudao.org.choices import Role, UnitKind
+from dudao.org.choices import LEAF_KINDS, Role, UnitKind
 from dudao.org.models import Person, Unit
 
 from .choices import PlanStatus, VisitMode, VisitStatus
-from .models import Plan, Visit
+from .coverage import UnitRef
+from .models import Plan, Visit, VisitSchedule
 from .permissions import can_see_surprise_visits
+
+DEFAULT_TEMPLATE_NAME = "门店营运标准检查表"
+
+
+def default_template(templates):
+    """The standard a visit uses when none is chosen: the store operations standard when published,
+    else the first published one (templates ordered by name and newest version first)."""
+    templates = list(templates)
+    named = [t for t in templates if t.name == DEFAULT_TEMPLATE_NAME]
+    return (named or templates or [None])[0]
 
 
 def plans_for(actor, *, status: str = "", kind: str = ""):
@@ -64,3 +75,28 @@ def calendar_filters(actor):
 def due_visits(plan, as_of: dt.date):
     """应巡未巡: the plan's visits due on or before `as_of` and not done (cancelled ones are not due)."""
     return plan_visits(plan).filter(status=VisitStatus.PLANNED, date__lte=as_of)
+
+
+def schedules_for(actor, *, supervisor_id: int | None = None, unit_id: int | None = None):
+    schedules = VisitSchedule.objects.visible_to(actor).select_related("unit", "supervisor", "template")
+    if supervisor_id:
+        schedules = schedules.filter(supervisor_id=supervisor_id)
+    if unit_id:
+        schedules = schedules.filter(unit_id=unit_id)
+    return schedules.order_by("-active", "unit__path", "id")
+
+
+def schedule_scope_units(actor) -> list[UnitRef]:
+    """The active sites the actor sees, as coverage reads them."""
+    return [
+        UnitRef(*row) for row in Unit.objects.visible_to(actor).filter(is_active=True, kind__in=LEAF_KINDS)
+        .order_by("path").values_list("id", "name", "code", "kind", "path")
+    ]
+
+
+def generated_visits(actor, start: dt.date, end: dt.date, *, supervisor_id: int | None = None):
+    """Visits recurring schedules generated in [start, end], as the calendar shows them."""
+    visits = visible_visits(actor).filter(schedule__isnull=False, date__range=(start, end))
+    if supervisor_id:
+        visits = visits.filter(supervisor_id=supervisor_id)
+    return visits.order_by("supervisor__display_name", "supervisor_id", "date", "unit__path", "id")

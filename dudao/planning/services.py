@@ -16,18 +16,21 @@ from dudao.core.audit import record_event, record_events, snapshot
 from dudao.core.errors import (
     ApplicationError,
     ErrorCode,
+    clean_text,
     full_clean_or_refuse,
     require_permission,
     validation_error,
 )
+from dudao.core.idempotency import clean_client_id, earlier, save_once
 from dudao.notifications.services import notify
-from dudao.org.choices import ORG_WIDE_ROLES
-from dudao.org.models import RoleAssignment
+from dudao.org.choices import LEAF_KINDS, ORG_WIDE_ROLES
+from dudao.org.models import Person, RoleAssignment
 
-from .choices import PlanKind, PlanStatus, VisitMode, VisitStatus
-from .coverage import plan_coverage
-from .models import PLANNERS, Plan, Visit
-from .permissions import can_create_plan, can_edit_plan
+from .choices import PlanKind, PlanStatus, ScheduleFrequency, VisitMode, VisitStatus, WeekOfMonth
+from .coverage import UnitRef, plan_coverage
+from .models import PLANNERS, Holiday, Plan, Visit, VisitSchedule
+from .permissions import can_create_plan, can_edit_plan, can_manage_holidays, can_plan, covers
+from .proposal import _inspectors_covering
 from .workflow import PLAN, VISIT
 
 PLAN_AUDIT_FIELDS = ["title", "kind", "period_start", "period_end", "scope_unit", "focus", "methods", "status",
@@ -53,7 +56,7 @@ def plan_in_slot(plan: Plan) -> Plan | None:
     return (
         Plan.objects.filter(
             organization_id=plan.organization_id, scope_unit_id=plan.scope_unit_id, kind=plan.kind,
-            period_start__lte=plan.period_end, period_end__gte=plan.period_start,
+            automatic=plan.automatic, period_start__lte=plan.period_end, period_end__gte=plan.period_start,
         )
         .exclude(pk=plan.pk)
         .order_by("period_start", "id")
@@ -285,3 +288,181 @@ def visit_mark_done(*, inspection, visit: Visit | None = None) -> Visit:
     VISIT.apply(visit, "done", actor=inspection.inspector, audit_fields=VISIT_AUDIT_FIELDS,
                 changes={"done_at": inspection.performed_at}, extra={"inspection_id": inspection.pk})
     return visit
+
+
+# --- recurring schedules -----------------------------------------------------------------------
+SCHEDULE_AUDIT_FIELDS = ["unit", "supervisor", "template", "mode", "frequency", "weekday", "interval_weeks",
+                         "anchor_on", "day_of_month", "week_of_month", "month_of_quarter", "starts_on", "ends_on",
+                         "active"]
+# The fields each frequency reads; the others are cleared.
+FREQUENCY_FIELDS = {
+    ScheduleFrequency.WEEKLY: {"weekday"},
+    ScheduleFrequency.EVERY_N_WEEKS: {"weekday", "interval_weeks", "anchor_on"},
+    ScheduleFrequency.MONTHLY: {"day_of_month", "week_of_month", "weekday"},
+    ScheduleFrequency.QUARTERLY: {"month_of_quarter", "day_of_month"},
+}
+MAX_INTERVAL_WEEKS = 26
+
+
+def _in_range(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_schedule(actor, schedule: VisitSchedule) -> None:
+    """Scope first (another organisation's or an unseen unit or person is a 404), then every field,
+    each refusal naming its field. Clears the fields the frequency does not read."""
+    unit, person, template = schedule.unit, schedule.supervisor, schedule.template
+    for obj in (unit, person, template):
+        if obj is not None and obj.organization_id != actor.organization_id:
+            raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
+    if not covers(actor, PLANNERS, unit):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
+    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
+    if not unit.is_active or unit.kind not in LEAF_KINDS:
+        raise validation_error("unit_id", _("只能为在用的门店、网点或厂站排程"))
+    ref = UnitRef(unit.pk, unit.name, unit.code, unit.kind, unit.path)
+    if not person.is_active or person.pk not in _inspectors_covering(unit.organization_id, [person], [ref])[unit.pk]:
+        raise validation_error("supervisor_id", _("%(person)s 没有负责 %(unit)s 的督导权限") % {
+            "person": person.display_name, "unit": unit.name})
+    if template is not None and template.status != TemplateStatus.PUBLISHED:
+        raise validation_error("template_id", _("只能选择已发布的检查标准"))
+    if schedule.mode not in VisitMode.values:
+        raise validation_error("mode", _("未知的督导方式:%(mode)s") % {"mode": schedule.mode})
+    if schedule.frequency not in ScheduleFrequency.values:
+        raise validation_error("frequency", _("频次必须是每周、每隔数周、每月或每季度"))
+    for name in {"weekday", "interval_weeks", "anchor_on", "day_of_month", "week_of_month", "month_of_quarter"} - \
+            FREQUENCY_FIELDS[ScheduleFrequency(schedule.frequency)]:
+        setattr(schedule, name, None)
+    frequency = schedule.frequency
+    if frequency == ScheduleFrequency.MONTHLY and schedule.week_of_month is None:
+        schedule.weekday = None  # by day of month
+    needs_weekday = frequency in (ScheduleFrequency.WEEKLY, ScheduleFrequency.EVERY_N_WEEKS) or (
+        frequency == ScheduleFrequency.MONTHLY and schedule.week_of_month is not None)
+    if needs_weekday and not _in_range(schedule.weekday, 0, 6):
+        raise validation_error("weekday", _("请选择星期几"))
+    if frequency == ScheduleFrequency.EVERY_N_WEEKS and not _in_range(schedule.interval_weeks, 2, MAX_INTERVAL_WEEKS):
+        raise validation_error("interval_weeks", _("间隔周数必须在 2 到 %(max)s 之间") % {"max": MAX_INTERVAL_WEEKS})
+    if frequency == ScheduleFrequency.MONTHLY:
+        if schedule.week_of_month is not None:
+            if schedule.week_of_month not in WeekOfMonth.values:
+                raise validation_error("week_of_month", _("第几个周几只能是第一至第四个或最后一个"))
+            if schedule.day_of_month is not None:
+                raise validation_error("day_of_month", _("按日期或按第几个周几,二者只选其一"))
+        elif not _in_range(schedule.day_of_month, 1, 31):
+            raise validation_error("day_of_month", _("请填写每月几号(1–31),或选择第几个周几"))
+    if frequency == ScheduleFrequency.QUARTERLY:
+        if not _in_range(schedule.month_of_quarter, 1, 3):
+            raise validation_error("month_of_quarter", _("季度中的月份只能是第 1、2 或 3 个月"))
+        if not _in_range(schedule.day_of_month, 1, 31):
+            raise validation_error("day_of_month", _("请填写几号(1–31)"))
+    if schedule.starts_on is None:
+        raise validation_error("starts_on", _("请填写开始日期"))
+    if schedule.ends_on is not None and schedule.ends_on < schedule.starts_on:
+        raise validation_error("ends_on", _("结束日期不能早于开始日期"))
+    full_clean_or_refuse(schedule, exclude=["unit", "supervisor", "template", "created_by"],
+                         validate_constraints=False)
+
+
+def _same_request(schedule: VisitSchedule, values: dict) -> bool:
+    return all(getattr(schedule, name) == value for name, value in values.items()
+               if name in FREQUENCY_FIELDS[ScheduleFrequency(schedule.frequency)] | {
+                   "unit", "supervisor", "frequency", "starts_on"})
+
+
+@transaction.atomic
+def visit_schedule_create(
+    *, actor, unit, supervisor, frequency: str, starts_on: dt.date, template=None, mode: str = VisitMode.ON_SITE,
+    weekday: int | None = None, interval_weeks: int | None = None, anchor_on: dt.date | None = None,
+    day_of_month: int | None = None, week_of_month: int | None = None, month_of_quarter: int | None = None,
+    ends_on: dt.date | None = None, client_id: str = "",
+) -> tuple[VisitSchedule, bool]:
+    """A recurring visit of `unit` by `supervisor` (see `VisitSchedule`); (schedule, created).
+
+    A retry with the same `client_id` returns the first schedule; the same id with a different
+    schedule is refused (409)."""
+    require_permission(can_plan(actor))
+    values = {"unit": unit, "supervisor": supervisor, "template": template, "mode": mode, "frequency": frequency,
+              "weekday": weekday, "interval_weeks": interval_weeks, "anchor_on": anchor_on,
+              "day_of_month": day_of_month, "week_of_month": week_of_month, "month_of_quarter": month_of_quarter,
+              "starts_on": starts_on, "ends_on": ends_on}
+    mine = VisitSchedule.objects.filter(organization_id=actor.organization_id, created_by=actor)
+    client_id = clean_client_id(client_id)
+    if (first := earlier(mine, client_id)) is not None:
+        first = get_for_actor(VisitSchedule, actor, first.pk, action="manage")
+        if not _same_request(first, values):
+            raise ApplicationError(ErrorCode.CONFLICT, _("该客户端编号已用于另一个排程"), {"id": first.pk})
+        return first, False
+    schedule = VisitSchedule(organization_id=actor.organization_id, created_by=actor, client_id=client_id,
+                             active=True, **values)
+    _check_schedule(actor, schedule)
+    schedule, created = save_once(schedule, mine)
+    if not created:
+        return schedule, False
+    record_event(actor=actor, action="visit_schedule.create", obj=schedule,
+                 after=snapshot(schedule, SCHEDULE_AUDIT_FIELDS))
+    get_for_actor(VisitSchedule, actor, schedule.pk, action="manage")
+    return schedule, True
+
+
+@transaction.atomic
+def visit_schedule_update(*, actor, schedule: VisitSchedule, **changes) -> VisitSchedule:
+    """Change a schedule (any of the fields `visit_schedule_create` takes). Visits generated already
+    stay; the next run generates by the new rule."""
+    schedule = get_for_actor(VisitSchedule.objects.select_related("unit", "supervisor", "template"), actor,
+                             schedule.pk, action="manage", for_update=True)
+    allowed = set(SCHEDULE_AUDIT_FIELDS) - {"active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise validation_error(sorted(unknown)[0], _("不能修改此字段"))
+    before = snapshot(schedule, SCHEDULE_AUDIT_FIELDS)
+    for name, value in changes.items():
+        setattr(schedule, name, value)
+    _check_schedule(actor, schedule)
+    schedule.save()
+    record_event(actor=actor, action="visit_schedule.update", obj=schedule, before=before,
+                 after=snapshot(schedule, SCHEDULE_AUDIT_FIELDS))
+    get_for_actor(VisitSchedule, actor, schedule.pk, action="manage")
+    return schedule
+
+
+@transaction.atomic
+def visit_schedule_deactivate(*, actor, schedule: VisitSchedule) -> VisitSchedule:
+    """Stop a schedule: it generates nothing more (visits generated already stay on the calendar)."""
+    schedule = get_for_actor(VisitSchedule, actor, schedule.pk, action="manage", for_update=True)
+    if not schedule.active:
+        return schedule
+    before = snapshot(schedule, SCHEDULE_AUDIT_FIELDS)
+    schedule.active = False
+    schedule.save(update_fields=["active", "updated_at"])
+    record_event(actor=actor, action="visit_schedule.deactivate", obj=schedule, before=before,
+                 after=snapshot(schedule, SCHEDULE_AUDIT_FIELDS))
+    return schedule
+
+
+# --- holiday calendar --------------------------------------------------------------------------
+HOLIDAY_AUDIT_FIELDS = ["date", "name", "workday"]
+
+
+@transaction.atomic
+def holiday_add(*, actor, date: dt.date, name: str, workday: bool = False) -> Holiday:
+    """A holiday (or, with `workday`, a make-up working day) on the organisation's calendar."""
+    require_permission(can_manage_holidays(actor))
+    if date is None:
+        raise validation_error("date", _("请填写日期"))
+    name = clean_text(name, "name", limit=60, required=_("请填写名称"))
+    if Holiday.objects.filter(organization_id=actor.organization_id, date=date).exists():
+        raise validation_error("date", _("%(date)s 已在节假日日历中") % {"date": date.isoformat()})
+    holiday = Holiday(organization_id=actor.organization_id, date=date, name=name, workday=bool(workday),
+                      created_by=actor)
+    full_clean_or_refuse(holiday, exclude=["created_by"], validate_constraints=False)
+    holiday.save()
+    record_event(actor=actor, action="holiday.create", obj=holiday, after=snapshot(holiday, HOLIDAY_AUDIT_FIELDS))
+    return holiday
+
+
+@transaction.atomic
+def holiday_remove(*, actor, holiday: Holiday) -> None:
+    holiday = get_for_actor(Holiday, actor, holiday.pk, action="manage", for_update=True)
+    record_event(actor=actor, action="holiday.delete", obj=holiday, before=snapshot(holiday, HOLIDAY_AUDIT_FIELDS))
+    holiday.delete()

@@ -15,20 +15,27 @@ from django.views.decorators.http import require_POST
 
 from dudao.checklists.selectors import published_templates
 from dudao.core.errors import ApplicationError
-from dudao.core.views import form_error, get_for_actor, page, render_page, require
+from dudao.core.views import form_error, get_for_actor, page, raise_if_hidden, render_page, require
 from dudao.org.choices import LEAF_KINDS, ORG_WIDE_ROLES, Role
 from dudao.org.models import Person, RoleAssignment, Unit
 
 from . import selectors, services
 from .choices import PLAN_STATUS_BADGES, VISIT_STATUS_BADGES, VisitStatus
 from .coverage import plan_coverage
-from .forms import PlanForm, ProposalParamsForm, ProposedVisitFormSet, VisitForm
-from .models import PLANNERS, Plan, Visit
+from .forms import HolidayForm, PlanForm, ProposalParamsForm, ProposedVisitFormSet, ScheduleForm, VisitForm
+from .generation import GENERATION_DAYS, schedule_coverage
+from .models import PLANNERS, Holiday, Plan, Visit, VisitSchedule
 from .periods import days_between, window_of
-from .permissions import can_create_plan, can_edit_plan, can_plan
+from .permissions import (
+    can_create_plan,
+    can_edit_plan,
+    can_manage_holidays,
+    can_manage_schedule,
+    can_plan,
+    can_view_schedules,
+    covers,
+)
 from .proposal import propose_visits
-
-DEFAULT_TEMPLATE_NAME = "门店营运标准检查表"
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -59,12 +66,6 @@ def inspection_start_url(visit) -> str:
         return reverse("inspections:start") + f"?visit={visit.pk}"
     except NoReverseMatch:
         return ""
-
-
-def _default_template(templates):
-    templates = list(templates)
-    named = [t for t in templates if t.name == DEFAULT_TEMPLATE_NAME]
-    return (named or templates or [None])[0]
 
 
 def _scope_units(plan):
@@ -228,7 +229,7 @@ def plan_detail(request, plan_id: int):
         people, _supervisors = _plan_supervisors(plan)
         context["visit_form"] = VisitForm(
             units=_scope_units(plan), supervisors=people, templates=templates, period=(plan.period_start, plan.period_end),
-            initial={"date": max(plan.period_start, min(today, plan.period_end)), "template": _default_template(templates)},
+            initial={"date": max(plan.period_start, min(today, plan.period_end)), "template": selectors.default_template(templates)},
         )
     return render_page(request, "planning/plan_detail.html", context)
 
@@ -329,14 +330,14 @@ def plan_propose(request, plan_id: int):
     default_supervisors = [p for p in supervisors if p.pk == actor.pk] or list(supervisors)
     params = ProposalParamsForm(
         request.GET or None, supervisors=people, templates=templates,
-        initial={"supervisors": [p.pk for p in default_supervisors], "template": _default_template(templates)},
+        initial={"supervisors": [p.pk for p in default_supervisors], "template": selectors.default_template(templates)},
     )
     if request.GET and params.is_valid():
         chosen = list(params.cleaned_data["supervisors"])
         template, mode = params.cleaned_data["template"], params.cleaned_data["mode"]
     else:
         chosen = [p for p in people if p.pk in chosen_ids] or default_supervisors
-        template, mode = _default_template(templates), "on_site"
+        template, mode = selectors.default_template(templates), "on_site"
     proposal = propose_visits(plan, supervisors=chosen, template=template, mode=mode)
     formset = ProposedVisitFormSet(
         initial=[
@@ -355,3 +356,170 @@ def plan_propose(request, plan_id: int):
         "coverage_ok": all(r.satisfied for r in proposal.coverage),
     }
     return render_page(request, "planning/plan_propose.html", context)
+
+
+# --- recurring schedules and the holiday calendar -----------------------------------------------
+def _schedule_choices(actor):
+    """(units, visitors, standards) a schedule form offers: sites where the actor plans, planners
+    the actor sees, published standards."""
+    units = [u for u in Unit.objects.visible_to(actor).filter(is_active=True, kind__in=LEAF_KINDS).order_by("path")
+             if covers(actor, PLANNERS, u)]
+    unit_qs = Unit.objects.filter(pk__in=[u.pk for u in units]).order_by("path")
+    people = (Person.objects.visible_to(actor).filter(role_assignments__role__in=PLANNERS, is_active=True)
+              .distinct().order_by("display_name", "id"))
+    return unit_qs, people, published_templates(actor)
+
+
+@page
+def schedule_list(request):
+    actor = request.user
+    schedules = selectors.schedules_for(actor, supervisor_id=_int(request.GET.get("supervisor")),
+                                        unit_id=_int(request.GET.get("unit")))
+    paginator = Paginator(schedules, 50)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    coverage = []
+    if can_view_schedules(actor):
+        units = selectors.schedule_scope_units(actor)
+        coverage = _coverage_rows(None, schedule_coverage(actor.organization_id, selectors.schedules_for(actor), units,
+                                                          today))
+    supervisors, _regions = selectors.calendar_filters(actor)
+    context = {
+        "page_obj": page_obj, "coverage": coverage, "can_plan": can_plan(actor), "supervisors": supervisors,
+        "supervisor_id": _int(request.GET.get("supervisor")), "unit_id": _int(request.GET.get("unit")),
+        "units": Unit.objects.visible_to(actor).filter(is_active=True, kind__in=LEAF_KINDS).order_by("path"),
+        "today": today,
+    }
+    return render_page(request, "planning/schedule_list.html", context,
+                       partial="planning/partials/_schedule_table.html")
+
+
+def _schedule_form_page(request, form, schedule=None):
+    return render_page(request, "planning/schedule_form.html", {"form": form, "schedule": schedule},
+                       status=422 if form.errors else 200)
+
+
+@page
+def schedule_create(request):
+    actor = request.user
+    require(can_plan(actor))
+    units, people, templates = _schedule_choices(actor)
+    initial = {"starts_on": timezone.localdate(), "supervisor_id": actor.pk if people.filter(pk=actor.pk).exists()
+               else None, "template_id": selectors.default_template(templates)}
+    form = ScheduleForm(request.POST or None, units=units, supervisors=people, templates=templates, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule, _created = services.visit_schedule_create(actor=actor, **form.service_kwargs())
+        except ApplicationError as exc:
+            raise_if_hidden(exc)
+            form_error(form, exc)
+        else:
+            messages.success(request, _("已新建排程:%(schedule)s") % {"schedule": schedule})
+            return redirect(reverse("planning:schedule-list"))
+    return _schedule_form_page(request, form)
+
+
+@page
+def schedule_edit(request, schedule_id: int):
+    actor = request.user
+    schedule = get_for_actor(VisitSchedule.objects.select_related("unit", "supervisor", "template"), actor,
+                             schedule_id, action="manage")
+    require(can_manage_schedule(actor, schedule))
+    units, people, templates = _schedule_choices(actor)
+    initial = {
+        "unit_id": schedule.unit_id, "supervisor_id": schedule.supervisor_id, "template_id": schedule.template_id,
+        **{name: getattr(schedule, name) for name in (
+            "mode", "frequency", "weekday", "interval_weeks", "anchor_on", "day_of_month", "week_of_month",
+            "month_of_quarter", "starts_on", "ends_on")},
+    }
+    form = ScheduleForm(request.POST or None, units=units, supervisors=people, templates=templates, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_schedule_update(actor=actor, schedule=schedule, **form.service_kwargs())
+        except ApplicationError as exc:
+            raise_if_hidden(exc)
+            form_error(form, exc)
+        else:
+            messages.success(request, _("已保存排程"))
+            return redirect(reverse("planning:schedule-list"))
+    return _schedule_form_page(request, form, schedule)
+
+
+@page
+@require_POST
+def schedule_deactivate(request, schedule_id: int):
+    actor = request.user
+    schedule = get_for_actor(VisitSchedule.objects.select_related("unit"), actor, schedule_id, action="manage")
+    require(can_manage_schedule(actor, schedule))
+    services.visit_schedule_deactivate(actor=actor, schedule=schedule)
+    messages.success(request, _("已停用排程:%(schedule)s(已生成的走访保留)") % {"schedule": schedule})
+    return redirect(reverse("planning:schedule-list"))
+
+
+@page
+def schedule_upcoming(request):
+    """The next two weeks of generated visits, per supervisor and day."""
+    actor = request.user
+    today = timezone.localdate()
+    end = today + dt.timedelta(days=GENERATION_DAYS - 1)
+    supervisor_id = _int(request.GET.get("supervisor"))
+    visits = selectors.generated_visits(actor, today, end, supervisor_id=supervisor_id)
+    by_person: dict = {}
+    for visit in visits:
+        person = by_person.setdefault(visit.supervisor_id, {"person": visit.supervisor, "days": defaultdict(list)})
+        person["days"][visit.date].append(visit)
+    people = [
+        {"person": entry["person"], "count": sum(len(v) for v in entry["days"].values()),
+         "days": [{"date": d, "today": d == today, "visits": entry["days"][d]} for d in sorted(entry["days"])]}
+        for entry in sorted(by_person.values(), key=lambda e: (e["person"].display_name, e["person"].pk))
+    ]
+    supervisors, _regions = selectors.calendar_filters(actor)
+    context = {"people": people, "start": today, "end": end, "supervisors": supervisors,
+               "supervisor_id": supervisor_id, "badges": VISIT_STATUS_BADGES}
+    return render_page(request, "planning/schedule_upcoming.html", context)
+
+
+@page
+def holiday_list(request):
+    actor = request.user
+    today = timezone.localdate()
+    year = _int(request.GET.get("year")) or today.year
+    holidays = Holiday.objects.visible_to(actor).filter(date__year=year).order_by("date")
+    form = HolidayForm(initial={"date": today}) if can_manage_holidays(actor) else None
+    context = {"holidays": holidays, "year": year, "form": form, "can_manage": can_manage_holidays(actor),
+               "years": [year - 1, year, year + 1]}
+    return render_page(request, "planning/holiday_list.html", context)
+
+
+@page
+@require_POST
+def holiday_add(request):
+    actor = request.user
+    require(can_manage_holidays(actor))
+    form = HolidayForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            holiday = services.holiday_add(actor=actor, date=data["date"], name=data["name"], workday=data["workday"])
+        except ApplicationError as exc:
+            raise_if_hidden(exc)
+            form_error(form, exc)
+        else:
+            messages.success(request, _("已添加:%(holiday)s") % {"holiday": holiday})
+            return redirect(reverse("planning:holiday-list") + f"?year={holiday.date.year}")
+    holidays = Holiday.objects.visible_to(actor).filter(date__year=timezone.localdate().year).order_by("date")
+    year = timezone.localdate().year
+    context = {"holidays": holidays, "year": year, "form": form, "can_manage": True,
+               "years": [year - 1, year, year + 1]}
+    return render_page(request, "planning/holiday_list.html", context, status=422)
+
+
+@page
+@require_POST
+def holiday_delete(request, holiday_id: int):
+    actor = request.user
+    holiday = get_for_actor(Holiday, actor, holiday_id, action="manage")
+    require(can_manage_holidays(actor))
+    services.holiday_remove(actor=actor, holiday=holiday)
+    messages.success(request, _("已删除:%(holiday)s") % {"holiday": holiday})
+    return redirect(reverse("planning:holiday-list") + f"?year={holiday.date.year}")

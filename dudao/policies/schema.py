@@ -192,6 +192,9 @@ class CoverageRule(PolicyModel):
 
 class PlansPolicy(PolicyModel):
     coverage_rules: Annotated[tuple[CoverageRule, ...], AfterValidator(_distinct_codes)]
+    # The most visits one supervisor is given on one day; recurring schedules move an occurrence
+    # that would exceed it to the next working day with room.
+    max_visits_per_day: Annotated[int, Field(ge=1, le=50)]
 
 
 # --- 2.7 reports ---------------------------------------------------------------------------

@@ -17,19 +17,21 @@ PASSWORD = "Dudao-demo-2026"
 EAST_STORES = ["上海南京西路店", "上海淮海中路店", "杭州西湖店", "南京新街口店"]
 
 
-def next_monday() -> dt.date:
+def free_monday() -> dt.date:
+    """The first week the demo leaves free to plan: its schedules fill the coming two weeks (the
+    generation job looks 14 days ahead), so the Monday three weeks from this week's."""
     today = timezone.localdate()
-    return today + dt.timedelta(days=7 - today.weekday())
+    return today + dt.timedelta(days=7 - today.weekday()) + dt.timedelta(weeks=2)
 
 
 def test_a_week_plan_is_drafted_from_the_proposal_submitted_and_approved(demo_server, page_at):
     from playwright.sync_api import expect
 
-    start = next_monday()
+    start = free_monday()
     supervisor = page_at("phone")
     login(supervisor, demo_server.url, "supervisor1", PASSWORD)
 
-    # Draft: a week plan for the supervisor's region, next week.
+    # Draft: a week plan for the supervisor's region, in a week no schedule has filled yet.
     supervisor.goto(f"{demo_server.url}/plans/new/")
     supervisor.select_option("#id_kind", "week")
     supervisor.fill("#id_day", start.isoformat())
