@@ -8,11 +8,12 @@ See docs/deploy.md.
 """
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env_bool
+from .base import AWS_STORAGE_BUCKET_NAME, REDIS_URL, STATIC_ROOT, env_bool
 
 DEBUG = False
 SERVE_LOCALLY = env_bool("DUDAO_SERVE_LOCALLY", False)
@@ -55,8 +56,17 @@ CSRF_COOKIE_HTTPONLY = True
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
 }
+# The container image collects them into the image (read-only), apart from the data volume.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or STATIC_ROOT)
+
+# S3-compatible stores other than AWS (MinIO, Ceph) often answer only path-style addresses.
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE") or None
 
 # Several app processes or hosts share one cache (Redis) when REDIS_URL is set; without it each
 # process has its own, which nothing that must be shared relies on (docs/deploy.md).
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# Scanners send any Host header; each is answered 400 and would otherwise log a full traceback.
+LOGGING["loggers"]["django.security.DisallowedHost"] = {"level": "CRITICAL"}  # noqa: F405
