@@ -52,6 +52,8 @@ run: install
 # files by WhiteNoise, the job consumer beside it (its log in var/log/huey.log). DATABASE_URL,
 # REDIS_URL, S3_BUCKET... are used when set (docs/deploy.md). Without SECRET_KEY it serves this
 # machine only: DUDAO_SERVE_LOCALLY=1, the key kept in var/secret_key, 127.0.0.1 over plain HTTP.
+# Static files are collected again only when one changed since the last collection (compressing
+# them takes about a minute).
 serve: install
 	@scripts/need-packages run
 	@export DJANGO_SETTINGS_MODULE=config.settings.production PORT=$(PORT); \
@@ -59,8 +61,12 @@ serve: install
 		export DUDAO_SERVE_LOCALLY=1; \
 		echo "make serve: no SECRET_KEY, so serving this machine only (DUDAO_SERVE_LOCALLY=1, see docs/deploy.md)"; \
 	fi; \
-	$(PY) manage.py migrate --noinput -v0 && \
-	$(PY) manage.py collectstatic --noinput -v0 || exit 1; \
+	$(PY) manage.py migrate --noinput -v0 || exit 1; \
+	manifest=$${STATIC_ROOT:-$(VAR)/static}/staticfiles.json; \
+	if [ ! -f "$$manifest" ] || [ -n "$$(find dudao pyproject.toml -newer "$$manifest" \( -path '*/static/*' -o -name pyproject.toml \) -print -quit)" ]; then \
+		echo "make serve: collecting static files (hashed, compressed; about a minute)"; \
+		$(PY) manage.py collectstatic --noinput -v0 || exit 1; \
+	fi; \
 	mkdir -p $(VAR)/log; \
 	$(PY) manage.py run_huey >>$(VAR)/log/huey.log 2>&1 & huey=$$!; \
 	trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \

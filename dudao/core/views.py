@@ -102,7 +102,7 @@ def error_page(request, exc: Exception):
     exception that is a bug (Django then answers 500 and logs the traceback)."""
     if isinstance(exc, ApplicationError):
         status = 404 if exc.code in REFUSALS_AS_404 else exc.status
-        title = _("页面不存在") if status == 404 else _("无法完成")
+        title = _("页面不存在") if status == 404 else _("输入有误") if status in (400, 422) else _("无法完成")
         message = "" if status == 404 else exc.message
     elif isinstance(exc, ValidationError):
         status, title, message = 422, _("输入有误"), from_django_validation(exc).message
