@@ -11,6 +11,7 @@ below 500, with nothing logged at ERROR, and no redirect may leave the site.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from urllib.parse import urlencode, urlsplit
@@ -222,6 +223,79 @@ def test_page_answers_tampered_input_without_a_server_error(demo, db, caplog, na
             check(client.post(base, data), base, f"POST[{shift}]", problems)
         if full:
             check(client.post(base, {field: [MISSING, "abc"] for field in names}), base, "POST[list]", problems)
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not problems, "\n".join(problems)
+    assert not errors, "\n".join(f"{r.name}: {r.getMessage()[:300]}" for r in errors[:5])
+
+
+# --- The API: every operation with tampered ids, query parameters and bodies ----------------------
+
+API_NAMESPACES = {"/api/v1/plans/": "planning", "/api/v1/work-plans/": "workplans", "/api/v1/reports/": "reporting",
+                  "/api/v1/cadre-reports/": "cadres", "/api/v1/meeting-actions/": "meetings"}
+API_ID_MODELS = {"extension_id": "findings.FindingExtension", "evaluation_id": "analytics.UnitEvaluation"}
+
+
+def api_operations() -> list[tuple[str, str, dict]]:
+    from config.api import api
+
+    schema = api.get_openapi_schema()
+    return sorted(
+        (method.upper(), path, operation)
+        for path, operations in schema["paths"].items() for method, operation in operations.items()
+    )
+
+
+API_OPERATIONS = [op for op in api_operations() if op[1] != "/api/v1/auth/token"]
+
+
+def api_namespace(path: str) -> str:
+    return next((ns for prefix, ns in API_NAMESPACES.items() if path.startswith(prefix)), "")
+
+
+def body_fields(operation: dict) -> list[str]:
+    from config.api import api
+
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    schema = (content.get("application/json") or {}).get("schema") or {}
+    if "$ref" in schema:
+        schema = api.get_openapi_schema()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return sorted((schema.get("properties") or {}).keys())
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), API_OPERATIONS,
+                         ids=[f"{op[0]} {op[1]}" for op in API_OPERATIONS])
+def test_api_answers_tampered_input_without_a_server_error(demo, db, caplog, method, path, operation):
+    namespace = api_namespace(path)
+    keywords = re.findall(r"{(\w+)}", path)
+    real = {}
+    for keyword in keywords:
+        label = API_ID_MODELS.get(keyword)
+        model = apps.get_model(label) if label else model_for(namespace, keyword)
+        pk = first_id(model, demo["org"]) if model else None
+        real[keyword] = pk if pk is not None else MISSING
+    variants = [real] + [{**real, keyword: value} for keyword in keywords for value in (MISSING, HUGE, "abc")]
+    query = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
+    fields = body_fields(operation)
+    client = Client(raise_request_exception=False)
+    client.force_login(demo["people"]["admin"])
+    caplog.set_level(logging.ERROR)
+    problems: list[str] = []
+    send = getattr(client, method.lower())
+    for index, kwargs in enumerate(variants):
+        url = path.format(**kwargs)
+        if index == 0 and query:
+            for value in ("abc", "-1", HUGE, "2026-13-45", ""):
+                check(client.get(f"{url}?{urlencode(dict.fromkeys(query, value))}") if method == "GET"
+                      else send(f"{url}?{urlencode(dict.fromkeys(query, value))}", {}, content_type="application/json"),
+                      url, f"{method}?{value[:8]}", problems)
+        if method == "GET":
+            check(client.get(url), url, method, problems)
+            continue
+        bodies = [{}, "not json", *(dict.fromkeys(fields, value) for value in ("abc", -1, int(HUGE), None, LONG, [1]))] \
+            if index == 0 else [dict.fromkeys(fields, "abc")]
+        for body in bodies:
+            data = body if isinstance(body, str) else json.dumps(body)
+            check(send(url, data, content_type="application/json"), url, f"{method} {str(body)[:30]}", problems)
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert not problems, "\n".join(problems)
     assert not errors, "\n".join(f"{r.name}: {r.getMessage()[:300]}" for r in errors[:5])
