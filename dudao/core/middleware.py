@@ -1,4 +1,5 @@
-"""Request rules Django does not ship: an absolute 12-hour session limit, Chinese-first language."""
+"""Request rules Django does not ship: an absolute 12-hour session limit, Chinese-first language,
+error pages for bad input (never a 500), and the Permissions-Policy header."""
 
 import time
 
@@ -44,3 +45,41 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
             else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# Features the product uses: the phone's camera (evidence photos) and position (the inspection run
+# screen records where a visit took place). Everything else powerful is off for every page.
+PERMISSIONS_POLICY = ", ".join([
+    "camera=(self)", "geolocation=(self)", "microphone=()", "payment=()", "usb=()", "serial=()",
+    "hid=()", "midi=()", "magnetometer=()", "gyroscope=()", "accelerometer=()", "display-capture=()",
+])
+
+
+class PermissionsPolicyMiddleware:
+    """Send PERMISSIONS_POLICY on every response (pages, API, static files served through Django)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+class ErrorPageMiddleware:
+    """Pages answer a service refusal, a validation error or unparseable input with a readable 4xx
+    page (core.views.error_page), the way the API answers them; the API maps its own errors."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if request.path.startswith("/api/"):
+            return None
+        from .views import error_page
+
+        return error_page(request, exception)

@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,7 +19,7 @@ from dudao.core.attachments import attachment_upload
 from dudao.core.errors import ApplicationError, ErrorCode
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
-from dudao.core.views import form_error, get_for_actor, page, raise_if_hidden, render_page, require
+from dudao.core.views import form_error, get_for_actor, page, raise_if_hidden, render_page, require, safe_next
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Unit
 from dudao.policies.choices import SEVERITY_BADGES, Severity
@@ -177,10 +176,7 @@ def finding_detail(request, finding_id: int):
 
 def _next_url(request, default: str) -> str:
     target = request.POST.get("next") or request.POST.get("accept-next") or request.POST.get("reject-next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
+    return safe_next(request, target, default)
 
 
 def _step(request, finding: Finding, name: str, form, run, done: str):
