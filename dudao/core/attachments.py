@@ -32,6 +32,7 @@ from pypdf import PdfReader
 from .access import get_for_actor
 from .audit import record_event, snapshot
 from .errors import ApplicationError, ErrorCode, full_clean_or_refuse
+from .evidence import Evidence, evidence_from_exif, parse_evidence
 from .models import Attachment
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ __all__ = [
     "IMAGE_MAX_PIXELS",
     "StoredContent",
     "attachment_attach",
+    "attachment_read_original",
     "attachment_upload",
     "clean_original_name",
     "content_disposition",
@@ -380,23 +382,33 @@ def _same_org(actor, *objects) -> None:
             raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
 
 
-def attachment_upload(*, actor, file: File, unit: models.Model | None = None) -> Attachment:
+def attachment_upload(*, actor, file: File, unit: models.Model | None = None, evidence: dict | None = None
+                      ) -> Attachment:
     """Store an uploaded evidence file for `actor`, optionally about `unit` (which they must see).
 
-    Refusals (413 too large, 422 not a supported or sound file, 404 unit out of scope) happen
-    before anything is written: no file, no row, no audit event.
+    `evidence` holds what the client says of a photo (`captured_at`, `latitude`, `longitude`,
+    `accuracy_m`, `device`, `source`), each optional; what it leaves out is read from the photo's
+    own EXIF before the stored copy is stripped of it.
+
+    Refusals (413 too large, 422 not a supported or sound file or a bad evidence field, 404 unit
+    out of scope) happen before anything is written: no file, no row, no audit event.
     """
+    given = parse_evidence(evidence or {})
     data = read_upload(file)
     # Decoding happens before the transaction opens: it can take a moment, and SQLite's write
     # lock (taken when the transaction begins) would stall every other writer meanwhile.
     content = prepare_content(data)
+    if content.content_type.startswith("image/"):
+        given = given.merged_with(evidence_from_exif(data))
     return _attachment_store(
-        actor=actor, unit=unit, content=content, original_name=clean_original_name(file.name)
+        actor=actor, unit=unit, content=content, original_name=clean_original_name(file.name), evidence=given
     )
 
 
 @transaction.atomic
-def _attachment_store(*, actor, unit, content: StoredContent, original_name: str) -> Attachment:
+def _attachment_store(*, actor, unit, content: StoredContent, original_name: str,
+                      evidence: Evidence | None = None) -> Attachment:
+    evidence = evidence or Evidence()
     if unit is not None:
         _same_org(actor, unit)
         get_for_actor(apps.get_model("org", "Unit"), actor, unit.pk)
@@ -411,6 +423,13 @@ def _attachment_store(*, actor, unit, content: StoredContent, original_name: str
         sha256=sha256,
         width=content.width,
         height=content.height,
+        captured_at=evidence.captured_at,
+        latitude=evidence.latitude,
+        longitude=evidence.longitude,
+        accuracy_m=evidence.accuracy_m,
+        device=evidence.device,
+        source=evidence.source,
+        metadata_from_exif=evidence.from_exif,
     )
     file_field = Attachment._meta.get_field("file")
     name = file_field.generate_filename(attachment, f"{sha256[:16]}-{uuid.uuid4().hex}.{content.extension}")
@@ -429,6 +448,17 @@ def _attachment_store(*, actor, unit, content: StoredContent, original_name: str
     except BaseException:
         storage.delete(attachment.file.name)
         raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_read_original(*, actor, attachment_id) -> Attachment:
+    """The attachment whose stored original (no watermark) `actor` is about to receive: only its
+    uploader and those who judge evidence (`Attachment.scope_roles["original"]`) may; anyone
+    else gets 404. Each such read is audited."""
+    attachment = get_for_actor(Attachment.objects.select_related("unit"), actor, attachment_id, action="original")
+    record_event(actor=actor, action="attachment.download_original", obj=attachment,
+                 after={"sha256": attachment.sha256, "size": attachment.size})
     return attachment
 
 
