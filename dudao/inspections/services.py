@@ -18,6 +18,7 @@ from dudao.checklists.choices import TemplateStatus
 from dudao.checklists.models import Item, Template
 from dudao.core.audit import record_event, record_events, snapshot
 from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
+from dudao.core.evidence import check_camera_evidence
 from dudao.core.models import Attachment
 from dudao.core.scoping import actor_covers
 from dudao.notifications.services import notify
@@ -250,6 +251,10 @@ def answers_upsert(*, actor, inspection: Inspection, answers: list[dict], now: d
         first = next(iter(errors.items()))
         raise ApplicationError(ErrorCode.VALIDATION, f"{first[0]}: {first[1][0]}", {"fields": errors})
     photos = {item.code: _attachments_for(actor, ids, item.code) for item, _v, _n, ids in prepared}
+    if policy_for(inspection.organization_id, on=inspection.performed_at).inspections.camera_capture_required:
+        day = timezone.localdate(inspection.performed_at)
+        for code, attached in photos.items():
+            check_camera_evidence(attached, day=day, field_name=f"answers.{code}.attachment_ids")
     now = now or timezone.now()
     current = {a.item_id: a for a in inspection.answers.filter(is_current=True)}
     saved = []
