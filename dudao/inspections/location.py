@@ -75,7 +75,7 @@ def check_in(*, policy, mode: str, unit, latitude, longitude, reason: str = "") 
             raise validation_error(
                 "latitude", _("现场检查须记录定位:请允许浏览器获取位置,或填写无法定位的原因")
             )
-        raise validation_error("location_reason", _("距门店 %(distance)s,超出 %(limit)s 范围,请填写原因") % {
+        raise validation_error("location_reason", _("距门店 %(distance)s,超出 %(limit)s范围,请填写原因") % {
             "distance": distance_text(distance), "limit": distance_text(limit),
         })
     return CheckIn(distance, flag, reason)
