@@ -257,8 +257,8 @@ def _font_file() -> tuple[str, int] | None:
     for family in FONT_FAMILIES:
         if shutil.which("fc-match"):
             try:
-                found = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-                    ["fc-match", "-f", "%{file}:%{index}", family], capture_output=True, text=True, timeout=5,  # noqa: S607
+                found = subprocess.run(
+                    ["fc-match", "-f", "%{file}:%{index}", family], capture_output=True, text=True, timeout=5,
                 ).stdout
             except (OSError, subprocess.SubprocessError):
                 found = ""

@@ -21,15 +21,14 @@ import random
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageDraw
-
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from dudao.checklists.choices import ItemKind
 from dudao.checklists.demo import store_operations_template
+from dudao.core.attachments import attachment_upload
 from dudao.findings import services as finding_services
 from dudao.findings.choices import FindingStatus
-from dudao.core.attachments import attachment_upload
 from dudao.findings.models import Finding
 from dudao.org import services as org_services
 from dudao.org.choices import UnitKind

@@ -11,6 +11,7 @@ import io
 import logging
 
 from django.utils import timezone
+
 from dudao.core.evidence import watermarked_image
 from dudao.core.pdf import render_pdf
 

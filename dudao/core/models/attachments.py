@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from ..scoping import OrgScopedModel
 
-
 # Who may fetch a photo's stored original (no watermark): those who judge evidence. Everyone else
 # who sees an attachment gets the watermarked copy. Role codes as in org.choices.Role.
 ORIGINAL_READERS = frozenset({"admin", "executive", "ops_manager", "department_head", "supervisor"})
