@@ -74,7 +74,8 @@ def main() -> None:
     timings, queries = [], []
     answers = [{"item_code": f"I{n:03d}", "value": "fail" if n % 20 == 0 else "pass"} for n in range(args.items)]
     for _ in range(args.count):
-        created = client.post("/api/v1/inspections", {"unit_id": store.pk, "template_id": template.pk},
+        created = client.post("/api/v1/inspections", {"unit_id": store.pk, "template_id": template.pk,
+                                                       "latitude": "31.230416", "longitude": "121.473701"},
                               content_type="application/json")
         assert created.status_code == 201, created.content
         inspection_id = created.json()["id"]

@@ -33,6 +33,7 @@ from .access import get_for_actor
 from .audit import record_event, snapshot
 from .errors import ApplicationError, ErrorCode, full_clean_or_refuse
 from .idempotency import clean_client_id, earlier, save_once
+from .evidence import Evidence, evidence_from_exif, parse_evidence
 from .models import Attachment
 from .pdf_safety import PdfEncrypted, PdfUnreadable, inspect_pdf
 
@@ -42,6 +43,7 @@ __all__ = [
     "IMAGE_MAX_PIXELS",
     "StoredContent",
     "attachment_attach",
+    "attachment_read_original",
     "attachment_upload",
     "clean_original_name",
     "content_disposition",
@@ -382,23 +384,31 @@ def _same_org(actor, *objects) -> None:
             raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
 
 
-def attachment_upload(*, actor, file: File, unit: models.Model | None = None, client_id: str = "") -> Attachment:
+def attachment_upload(*, actor, file: File, unit: models.Model | None = None, client_id: str = "",
+                      evidence: dict | None = None) -> Attachment:
     """Store an uploaded evidence file for `actor`, optionally about `unit` (which they must see).
 
-    Refusals (413 too large, 422 not a supported or sound file, 404 unit out of scope) happen
-    before anything is written: no file, no row, no audit event.
+    `evidence` holds what the client says of a photo (`captured_at`, `latitude`, `longitude`,
+    `accuracy_m`, `device`, `source`), each optional; what it leaves out is read from the photo's
+    own EXIF before the stored copy is stripped of it.
+
+    Refusals (413 too large, 422 not a supported or sound file or a bad evidence field, 404 unit
+    out of scope) happen before anything is written: no file, no row, no audit event.
 
     With a `client_id` (a phone's own id for the photo, see core.idempotency) a retried upload
     returns the first attachment (`attachment.created` False) instead of storing a second; the same
     id with other content or another unit is refused (409 naming `client_id`).
     """
+    given = parse_evidence(evidence or {})
     data = read_upload(file)
     # Decoding happens before the transaction opens: it can take a moment, and SQLite's write
     # lock (taken when the transaction begins) would stall every other writer meanwhile.
     content = prepare_content(data)
+    if content.content_type.startswith("image/"):
+        given = given.merged_with(evidence_from_exif(data))
     return _attachment_store(
         actor=actor, unit=unit, content=content, original_name=clean_original_name(file.name),
-        client_id=clean_client_id(client_id),
+        client_id=clean_client_id(client_id), evidence=given,
     )
 
 
@@ -419,7 +429,9 @@ def _same_upload(first: Attachment, sha256: str, unit) -> Attachment:
 
 
 @transaction.atomic
-def _attachment_store(*, actor, unit, content: StoredContent, original_name: str, client_id: str = "") -> Attachment:
+def _attachment_store(*, actor, unit, content: StoredContent, original_name: str, client_id: str = "",
+                      evidence: Evidence | None = None) -> Attachment:
+    evidence = evidence or Evidence()
     if unit is not None:
         _same_org(actor, unit)
         get_for_actor(apps.get_model("org", "Unit"), actor, unit.pk)
@@ -437,6 +449,13 @@ def _attachment_store(*, actor, unit, content: StoredContent, original_name: str
         width=content.width,
         height=content.height,
         client_id=client_id,
+        captured_at=evidence.captured_at,
+        latitude=evidence.latitude,
+        longitude=evidence.longitude,
+        accuracy_m=evidence.accuracy_m,
+        device=evidence.device,
+        source=evidence.source,
+        metadata_from_exif=evidence.from_exif,
     )
     file_field = Attachment._meta.get_field("file")
     name = file_field.generate_filename(attachment, f"{sha256[:16]}-{uuid.uuid4().hex}.{content.extension}")
@@ -464,6 +483,17 @@ def _attachment_store(*, actor, unit, content: StoredContent, original_name: str
     except BaseException:
         storage.delete(attachment.file.name)
         raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_read_original(*, actor, attachment_id) -> Attachment:
+    """The attachment whose stored original (no watermark) `actor` is about to receive: only its
+    uploader and those who judge evidence (`Attachment.scope_roles["original"]`) may; anyone
+    else gets 404. Each such read is audited."""
+    attachment = get_for_actor(Attachment.objects.select_related("unit"), actor, attachment_id, action="original")
+    record_event(actor=actor, action="attachment.download_original", obj=attachment,
+                 after={"sha256": attachment.sha256, "size": attachment.size})
     return attachment
 
 

@@ -6,6 +6,8 @@ Both look up what exists in a few bulk queries, whatever the number of rows, and
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -15,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dudao.core.errors import ApplicationError
+from dudao.core.numbers import as_decimal
 from dudao.org import services as org_services
 from dudao.org.choices import LEAF_KINDS, ORG_WIDE_ROLES, Role, UnitKind
 from dudao.org.models import Person, RoleAssignment, Unit
@@ -52,6 +55,10 @@ class UnitsKind(ImportKind):
               help=gettext_lazy("填写类型代码或中文名称，例如 store 或 门店")),
         Field("parent_code", gettext_lazy("上级机构编码"), "Parent code", aliases=("上级编码", "parent"),
               help=gettext_lazy("上级机构的编码，可以是系统中已有的机构，也可以是本文件中（任意位置）的机构；根机构留空")),
+        Field("latitude", gettext_lazy("纬度"), "Latitude", aliases=("lat",),
+              help=gettext_lazy("WGS-84 纬度（-90 到 90），例如 31.230416；与经度同时填写，留空则不修改")),
+        Field("longitude", gettext_lazy("经度"), "Longitude", aliases=("lon", "lng"),
+              help=gettext_lazy("WGS-84 经度（-180 到 180），例如 121.473701；与纬度同时填写，留空则不修改")),
     )
 
     def plan(self, rows: list[Row], context: PlanContext) -> list[RowPlan]:
@@ -80,8 +87,9 @@ class UnitsKind(ImportKind):
                 first_row[code] = row.number
                 final_parent[code] = parent_code or None
                 final_kind[code] = kind or final_kind.get(code)
+            position = self._position(plan, row.get("latitude"), row.get("longitude"))
             plan.data = {"code": code, "name": name, "kind": kind, "parent_code": parent_code,
-                         "unit": existing.get(code)}
+                         "unit": existing.get(code), "position": position}
             plans.append(plan)
             context.progress(len(plans))
 
@@ -114,6 +122,8 @@ class UnitsKind(ImportKind):
                 plan.action = "create"
                 plan.changes = {"name": [None, data["name"]], "kind": [None, zh(UnitKind(kind).label)],
                                 "parent_code": [None, parent_code]}
+                if data["position"]:
+                    plan.changes["position"] = [None, self._position_text(*data["position"])]
                 continue
             old_parent = code_of.get(unit.parent_id)
             if unit.name != data["name"]:
@@ -122,8 +132,41 @@ class UnitsKind(ImportKind):
                 plan.changes["kind"] = [zh(UnitKind(unit.kind).label), zh(UnitKind(kind).label)]
             if (parent_code or None) != old_parent:
                 plan.changes["parent_code"] = [old_parent, parent_code]
+            if data["position"] and data["position"] != (unit.latitude, unit.longitude):
+                plan.changes["position"] = [
+                    self._position_text(unit.latitude, unit.longitude) if unit.has_position else None,
+                    self._position_text(*data["position"]),
+                ]
             plan.action = "update" if plan.changes else "unchanged"
         return plans
+
+    @staticmethod
+    def _position(plan: RowPlan, latitude_text: str, longitude_text: str):
+        """(latitude, longitude) as Decimals, None when both cells are blank; a bad or lone value is
+        an error naming its column."""
+        if not latitude_text and not longitude_text:
+            return None
+        values = {}
+        for code, text, limit in (("latitude", latitude_text, 90), ("longitude", longitude_text, 180)):
+            if not text:
+                plan.error(code, _("纬度和经度须同时填写"))
+                continue
+            number = as_decimal(text.strip())
+            if number is None or not -limit <= number <= limit:
+                plan.error(code, _("须是 -%(limit)s 到 %(limit)s 之间的数字（WGS-84），不是“%(value)s”")
+                           % {"limit": limit, "value": text})
+                continue
+            if number != number.quantize(Decimal("0.000001")):
+                plan.error(code, _("最多 6 位小数"))
+                continue
+            values[code] = number.quantize(Decimal("0.000001"))
+        if len(values) < 2:
+            return None
+        return values["latitude"], values["longitude"]
+
+    @staticmethod
+    def _position_text(latitude, longitude) -> str:
+        return f"{latitude}, {longitude}"
 
     @staticmethod
     def _in_cycle(code: str, final_parent: dict[str, str | None]) -> bool:
@@ -145,6 +188,8 @@ class UnitsKind(ImportKind):
         # new units parents first, whatever their order in the file, then the moves.
         for plan in updates:
             changes = {k: plan.data[k] for k in ("name", "kind") if k in plan.changes}
+            if "position" in plan.changes:
+                changes["latitude"], changes["longitude"] = plan.data["position"]
             if changes:
                 try:
                     units[plan.key] = org_services.unit_update(actor=actor, unit=units[plan.key], **changes)
@@ -162,6 +207,7 @@ class UnitsKind(ImportKind):
                     units[plan.key] = org_services.unit_create(
                         actor=actor, parent=parent, code=plan.data["code"], name=plan.data["name"],
                         kind=plan.data["kind"],
+                        **dict(zip(("latitude", "longitude"), plan.data["position"] or (None, None), strict=True)),
                     )
                 except ApplicationError as exc:
                     raise _service_failure(plan.row, exc, fields, "code") from exc
@@ -181,7 +227,9 @@ class UnitsKind(ImportKind):
         units = Unit.objects.filter(organization=organization).select_related("parent").order_by("path")
         return [
             {"code": u.code, "name": u.name, "kind": zh(UnitKind(u.kind).label),
-             "parent_code": u.parent.code if u.parent_id else ""}
+             "parent_code": u.parent.code if u.parent_id else "",
+             "latitude": str(u.latitude) if u.latitude is not None else "",
+             "longitude": str(u.longitude) if u.longitude is not None else ""}
             for u in units
         ]
 

@@ -71,7 +71,7 @@ def inspection_create(request, payload: InspectionIn):
         actor=actor, unit=unit, template=template, mode=payload.mode, visit=visit,
         client_id=payload.client_id or "", performed_at=payload.performed_at, latitude=payload.latitude,
         longitude=payload.longitude, location_accuracy_m=payload.location_accuracy_m,
-        opening_notes=payload.opening_notes, request=request_print,
+        location_reason=payload.location_reason, opening_notes=payload.opening_notes, request=request_print,
     )
     return Status(201 if created else 200, inspection)
 
@@ -130,6 +130,7 @@ def inspection_follow_up(request, inspection_id: int, payload: FollowUpIn):
     original = get_for_actor(Inspection, actor, inspection_id, action="inspect")
     inspection, created = services.inspection_follow_up(
         actor=actor, original=original, mode=payload.mode, client_id=payload.client_id or "",
-        performed_at=payload.performed_at,
+        performed_at=payload.performed_at, latitude=payload.latitude, longitude=payload.longitude,
+        location_accuracy_m=payload.location_accuracy_m, location_reason=payload.location_reason,
     )
     return Status(201 if created else 200, inspection)

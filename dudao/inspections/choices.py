@@ -26,3 +26,13 @@ INSPECTION_STATUS_BADGES = {
     InspectionStatus.SUBMITTED: "primary",
     InspectionStatus.ACKNOWLEDGED: "success",
 }
+
+
+class LocationFlag(models.TextChoices):
+    """How an on-site check-in's position stands against the unit's geofence (blank: nothing to flag)."""
+
+    OUTSIDE = "outside", _("超出范围")
+    MISSING = "missing", _("无定位")
+
+
+LOCATION_FLAG_BADGES = {LocationFlag.OUTSIDE: "danger", LocationFlag.MISSING: "warning"}

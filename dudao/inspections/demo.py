@@ -6,22 +6,31 @@ done by their inspections. Most stores do well; 深圳福田店 (S06) and 上海
 enough to fall under the pass mark in both months, so the monthly evaluation flags them and opens a
 manager review case. Findings from older inspections were rectified and accepted (a few late); the
 recent ones are still open, and one failed inspection has a follow-up under way.
+
+Stores get real-looking WGS-84 coordinates near their city centres; every on-site inspection checks
+in a few dozen metres from its store, except one at 上海淮海中路店 made from across the road with a
+stated reason, and evidence photos carry their capture time, position and device.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import math
 import random
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from dudao.checklists.choices import ItemKind
 from dudao.checklists.demo import store_operations_template
+from dudao.core.attachments import attachment_upload
 from dudao.findings import services as finding_services
 from dudao.findings.choices import FindingStatus
-from dudao.findings.demo import demo_photo
 from dudao.findings.models import Finding
+from dudao.org import services as org_services
 from dudao.org.choices import UnitKind
 from dudao.org.models import Unit
 from dudao.planning.choices import VisitStatus
@@ -39,10 +48,57 @@ WEEKS_BACK = 5
 NOTES = {
     ItemKind.TEXT: "顾客反映菜品口味稳定,希望增加儿童餐。",
 }
+# WGS-84 positions of the demo stores (by name), each within a few kilometres of its city centre.
+STORE_POSITIONS = {
+    "上海南京西路店": ("31.234310", "121.472790"),
+    "上海淮海中路店": ("31.218440", "121.462380"),
+    "杭州西湖店": ("30.257250", "120.164080"),
+    "南京新街口店": ("32.041530", "118.784390"),
+    "广州天河店": ("23.132100", "113.324360"),
+    "深圳福田店": ("22.541030", "114.057320"),
+    "深圳南山店": ("22.532270", "113.930070"),
+    "厦门中山路店": ("24.456020", "118.078190"),
+    "北京王府井店": ("39.914270", "116.410280"),
+    "北京国贸店": ("39.908530", "116.458110"),
+    "天津滨江道店": ("39.123160", "117.197540"),
+    "青岛台东店": ("36.086010", "120.355150"),
+}
+DEMO_DEVICE = "HUAWEI Mate 60"
+OUT_OF_RANGE = ("S02", "商场整体停电封闭,在马路对面写字楼大堂与店长核对记录并查看监控截图。")
 
 
-def _photo(person, unit, label: str, colour: tuple[int, int, int]):
-    return demo_photo(person, unit, f"{label}.jpg", colour, label, size=(320, 240))
+def _place_stores(admin, units) -> None:
+    for unit in units.values():
+        position = STORE_POSITIONS.get(unit.name)
+        if position is not None and not unit.has_position:
+            org_services.unit_update(actor=admin, unit=unit, latitude=Decimal(position[0]),
+                                     longitude=Decimal(position[1]))
+
+
+def _near(unit, rng, metres: float) -> tuple[Decimal, Decimal]:
+    """A position about `metres` from the unit, in a random direction."""
+    bearing = rng.random() * 2 * math.pi
+    lat = float(unit.latitude) + metres * math.cos(bearing) / 111_320
+    lon = float(unit.longitude) + metres * math.sin(bearing) / (111_320 * math.cos(math.radians(lat)))
+    return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
+
+
+def _photo(person, unit, label: str, colour: tuple[int, int, int], *, taken_at=None, position=None):
+    """A plain coloured photo uploaded as `person`'s evidence about `unit`, taken with the camera at
+    `taken_at` and `position` (when given)."""
+    image = Image.new("RGB", (320, 240), colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 300, 220), outline=(255, 255, 255), width=6)
+    draw.text((40, 40), label, fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    evidence = {}
+    if taken_at is not None:
+        evidence = {"captured_at": taken_at, "source": "camera", "device": DEMO_DEVICE, "accuracy_m": "12"}
+    if position is not None:
+        evidence.update(latitude=position[0], longitude=position[1])
+    return attachment_upload(actor=person, unit=unit, evidence=evidence,
+                             file=SimpleUploadedFile(f"{label}.jpg", buffer.getvalue(), "image/jpeg"))
 
 
 def _value(item, fails: bool):
@@ -67,10 +123,14 @@ def _value(item, fails: bool):
     return NOTES.get(item.kind, "")
 
 
-def _inspect(*, supervisor, manager, unit, template, performed_at, rng, chance, visit=None, acknowledge=True):
+def _inspect(*, supervisor, manager, unit, template, performed_at, rng, chance, visit=None, acknowledge=True,
+             away: str = ""):
+    position = _near(unit, rng, 1300 if away else rng.uniform(15, 120)) if unit.has_position else (None, None)
     inspection, _created = services.inspection_create(
         actor=supervisor, unit=unit, template=template, visit=visit, mode=InspectionMode.ON_SITE,
         performed_at=performed_at, now=performed_at, opening_notes="到店后与店长简短沟通,按标准逐项检查。",
+        latitude=position[0], longitude=position[1], location_accuracy_m=round(rng.uniform(8, 35)),
+        location_reason=away or ("" if unit.has_position else "门店未设坐标"),
     )
     answers = []
     for item in services.scorable_items(inspection):
@@ -80,7 +140,10 @@ def _inspect(*, supervisor, manager, unit, template, performed_at, rng, chance, 
             answer["note"] = "现场发现问题,已当场指出并拍照。"
         if item.photo_required:
             colour = (170, 70, 60) if fails else (70, 130, 90)
-            answer["attachment_ids"] = [_photo(supervisor, unit, f"{unit.code}-{item.code}", colour).pk]
+            taken_at = performed_at + dt.timedelta(minutes=5 + len(answers))
+            answer["attachment_ids"] = [_photo(supervisor, unit, f"{unit.code}-{item.code}", colour,
+                                               taken_at=taken_at,
+                                               position=position if position[0] is not None else None).pk]
         answers.append(answer)
     services.answers_upsert(actor=supervisor, inspection=inspection, answers=answers,
                             now=performed_at + dt.timedelta(minutes=50))
@@ -116,6 +179,8 @@ def load_demo(context) -> None:
     today = timezone.localdate(now)
     monday = today - dt.timedelta(days=today.weekday())
     rng = random.Random(20261)
+    if people.get("admin") is not None:
+        _place_stores(people["admin"], units)
     for number, code in enumerate(REGIONS, start=1):
         region = units.get(code)
         supervisor = people.get(f"supervisor{number}")
@@ -128,8 +193,9 @@ def load_demo(context) -> None:
             for week in range(WEEKS_BACK, 0, -1):
                 day = monday - dt.timedelta(weeks=week) + dt.timedelta(days=index)
                 performed_at = timezone.make_aware(dt.datetime.combine(day, dt.time(10 + index % 4, 30)))
+                away = OUT_OF_RANGE[1] if (store.code, week) == (OUT_OF_RANGE[0], 1) else ""
                 _inspect(supervisor=supervisor, manager=manager, unit=store, template=template,
-                         performed_at=performed_at, rng=rng, chance=chance)
+                         performed_at=performed_at, rng=rng, chance=chance, away=away)
             # This week's planned visit, when its day has passed.
             visit = Visit.objects.filter(unit=store, status=VisitStatus.PLANNED, date__lt=today).first()
             if visit is not None:
@@ -148,8 +214,11 @@ def _follow_up(supervisor, store) -> None:
         Inspection.objects.filter(unit=store, answers__failed=True, answers__is_current=True)
         .exclude(status=InspectionStatus.DRAFT).order_by("-performed_at").first()
     )
+    store = Unit.objects.get(pk=store.pk)
     if original is not None:
-        services.inspection_follow_up(actor=supervisor, original=original)
+        latitude, longitude = _near(store, random.Random(6), 40) if store.has_position else (None, None)
+        services.inspection_follow_up(actor=supervisor, original=original, latitude=latitude, longitude=longitude,
+                                      location_accuracy_m=15, location_reason="" if latitude else "门店未设坐标")
 
 
 def _rectify_store(*, store, manager, supervisor, now, rng) -> None:

@@ -32,6 +32,17 @@ class StartForm(forms.Form):
     )
     visit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     client_id = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    # Filled by the page's script from the browser's position (WGS-84).
+    latitude = forms.DecimalField(required=False, min_value=-90, max_value=90, decimal_places=6,
+                                  widget=forms.HiddenInput)
+    longitude = forms.DecimalField(required=False, min_value=-180, max_value=180, decimal_places=6,
+                                   widget=forms.HiddenInput)
+    location_accuracy_m = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
+    location_reason = forms.CharField(
+        label=_("定位说明"), required=False, max_length=500,
+        help_text=_("无法定位或不在门店范围内时,写明原因(例如:地下室无信号、门店坐标有误)。"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, units=None, templates=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,3 +105,9 @@ class AcknowledgeForm(forms.Form):
 class FollowUpForm(forms.Form):
     mode = forms.ChoiceField(choices=InspectionMode.choices, initial=InspectionMode.ON_SITE, required=False)
     client_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    latitude = forms.DecimalField(required=False, min_value=-90, max_value=90, decimal_places=6,
+                                  widget=forms.HiddenInput)
+    longitude = forms.DecimalField(required=False, min_value=-180, max_value=180, decimal_places=6,
+                                   widget=forms.HiddenInput)
+    location_accuracy_m = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
+    location_reason = forms.CharField(required=False, max_length=500)

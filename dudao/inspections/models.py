@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from dudao.core.scoping import OrgScopedModel
 from dudao.org.choices import Role
 
-from .choices import InspectionMode, InspectionStatus
+from .choices import InspectionMode, InspectionStatus, LocationFlag
 from .workflow import INSPECTION
 
 INSPECTION_READERS = frozenset({
@@ -54,6 +54,12 @@ class Inspection(OrgScopedModel):
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     location_accuracy_m = models.FloatField(_("定位精度(米)"), null=True, blank=True)
+    # Metres from the unit's coordinates (WGS-84, haversine), when both positions are known.
+    distance_m = models.PositiveIntegerField(_("距门店(米)"), null=True, blank=True)
+    location_flag = models.CharField(_("定位核验"), max_length=10, choices=LocationFlag.choices, blank=True)
+    # The supervisor's stated reason for checking in without a position or outside the geofence:
+    # the exception the policy allows, kept as evidence.
+    location_reason = models.CharField(_("定位说明"), max_length=500, blank=True)
     earned_points = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     possible_points = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
@@ -106,6 +112,13 @@ class Inspection(OrgScopedModel):
     @property
     def is_editable(self) -> bool:
         return INSPECTION.editable(self)
+
+    @property
+    def distance_text(self) -> str:
+        """The check-in's distance from the unit as read ("850 米", "2.0 公里"), "" when unknown."""
+        from .location import distance_text
+
+        return "" if self.distance_m is None else distance_text(self.distance_m)
 
 
 class Answer(models.Model):

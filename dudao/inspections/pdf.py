@@ -1,6 +1,6 @@
 """The inspection as a PDF (WeasyPrint, Noto CJK): header, scores, answers with photos, signature.
 
-Photos are read from our storage and embedded as data URIs, downscaled for print; the renderer
+Photos are printed from their watermarked copy (`core.evidence.watermarked`), read from our storage and embedded as data URIs, downscaled for print; the renderer
 may fetch nothing else (no file:, no http:), so nothing in a document can reach the network or disk.
 """
 
@@ -11,8 +11,8 @@ import io
 import logging
 
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
+from dudao.core.evidence import watermarked_image
 from dudao.core.pdf import render_pdf
 
 logger = logging.getLogger(__name__)
@@ -26,11 +26,9 @@ def photo_data_uri(attachment, edge: int = PRINT_EDGE) -> str | None:
     readable image."""
     if not attachment.content_type.startswith("image/"):
         return None
-    try:
-        with attachment.file.open("rb") as handle:
-            image = Image.open(handle)
-            image.load()
-    except (OSError, ValueError, UnidentifiedImageError):
+    # The printed copy carries the same watermark as the displayed one (time, unit, uploader, position).
+    image = watermarked_image(attachment)
+    if image is None:
         logger.warning("attachment %s could not be read for the PDF", attachment.pk)
         return None
     image.thumbnail((edge, edge))

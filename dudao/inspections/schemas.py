@@ -20,6 +20,7 @@ class InspectionIn(Schema):
     latitude: Decimal | None = Field(None, ge=-90, le=90, decimal_places=6)
     longitude: Decimal | None = Field(None, ge=-180, le=180, decimal_places=6)
     location_accuracy_m: float | None = Field(None, ge=0)
+    location_reason: str = Field("", max_length=500)
     opening_notes: str = Field("", max_length=5000)
 
 
@@ -30,6 +31,7 @@ class InspectionPatch(Schema):
     latitude: Decimal | None = Field(None, ge=-90, le=90, decimal_places=6)
     longitude: Decimal | None = Field(None, ge=-180, le=180, decimal_places=6)
     location_accuracy_m: float | None = Field(None, ge=0)
+    location_reason: str | None = Field(None, max_length=500)
 
 
 class AnswerIn(Schema):
@@ -81,6 +83,10 @@ class InspectionOut(Schema):
     latitude: Decimal | None
     longitude: Decimal | None
     location_accuracy_m: float | None
+    distance_m: int | None
+    location_reason: str
+    location_flag: str
+
     score: Decimal | None
     passed: bool | None
     critical_failed: bool
@@ -92,6 +98,10 @@ class InspectionOut(Schema):
     @staticmethod
     def resolve_template_version(obj) -> int:
         return obj.template.version
+
+    @staticmethod
+    def resolve_location_flag(obj) -> str:
+        return obj.location_flag
 
 
 class InspectionDetailOut(InspectionOut):
@@ -131,3 +141,7 @@ class FollowUpIn(Schema):
     mode: InspectionMode = InspectionMode.ON_SITE
     client_id: str | None = Field(None, max_length=64)
     performed_at: dt.datetime | None = None
+    latitude: Decimal | None = Field(None, ge=-90, le=90, decimal_places=6)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, decimal_places=6)
+    location_accuracy_m: float | None = Field(None, ge=0)
+    location_reason: str = Field("", max_length=500)

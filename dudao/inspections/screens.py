@@ -247,6 +247,7 @@ def geolocation_required(inspection: Inspection) -> bool:
 def run_config(inspection: Inspection, *, geo_required: bool) -> dict:
     """The addresses and switches the run screen's script reads (rendered as JSON, no inline script)."""
     api = f"{API_ROOT}/inspections/{inspection.pk}"
+    policy, unit = _policy(inspection), inspection.unit
     return {
         "inspection": api,
         "answers": f"{api}/answers",
@@ -257,6 +258,11 @@ def run_config(inspection: Inspection, *, geo_required: bool) -> dict:
         "detail": inspection.get_absolute_url(),
         "geo_required": geo_required,
         "has_location": inspection.latitude is not None,
+        "geofence_m": policy.inspections.geofence_m,
+        "unit_position": (
+            {"lat": float(unit.latitude), "lon": float(unit.longitude)} if unit.has_position else None
+        ),
+        "camera_only": policy.inspections.camera_capture_required,
     }
 
 

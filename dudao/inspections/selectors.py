@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from dudao.checklists.models import Template
+from dudao.core.models import Attachment
 
 from .models import Answer, Inspection
 
@@ -54,6 +55,7 @@ def with_detail(queryset):
         "unit", "template", "inspector", "acknowledged_by", "follow_up_of"
     ).prefetch_related(
         Prefetch("answers", queryset=Answer.objects.select_related("item", "item__section")
-                 .prefetch_related("attachments").order_by("item__section__position", "item__position", "id")),
+                 .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.select_related("unit", "uploaded_by")))
+                 .order_by("item__section__position", "item__position", "id")),
         "findings",
     )

@@ -18,6 +18,7 @@ from dudao.checklists.choices import TemplateStatus
 from dudao.checklists.models import Item, Template
 from dudao.core.audit import record_event, record_events, snapshot
 from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
+from dudao.core.evidence import check_camera_evidence
 from dudao.core.models import Attachment
 from dudao.core.scoping import actor_covers
 from dudao.core.transactions import retrying_atomic
@@ -26,7 +27,7 @@ from dudao.org.choices import LEAF_KINDS, Role
 from dudao.org.selectors import unit_managers
 from dudao.policies.registry import policy_for
 
-from . import registry, scoring
+from . import location, registry, scoring
 from .choices import COUNTING_STATUSES, InspectionMode
 from .models import INSPECTORS, Answer, Inspection
 from .permissions import can_acknowledge_inspection, can_edit_inspection
@@ -35,7 +36,7 @@ from .workflow import INSPECTION
 INSPECTION_AUDIT_FIELDS = [
     "unit", "template", "visit", "follow_up_of", "mode", "status", "inspector", "client_id", "performed_at",
     "opening_notes", "interview_notes", "figures", "latitude", "longitude", "location_accuracy_m",
-    "earned_points", "possible_points", "score", "passed", "critical_failed", "submitted_at",
+    "distance_m", "location_flag", "location_reason", "earned_points", "possible_points", "score", "passed", "critical_failed", "submitted_at",
     "acknowledged_by", "acknowledged_at", "acknowledgement_comment",
 ]
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -78,6 +79,7 @@ def inspection_create(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     location_accuracy_m: float | None = None,
+    location_reason: str = "",
     opening_notes: str = "",
     follow_up_of: Inspection | None = None,
     request: dict | None = None,
@@ -91,6 +93,10 @@ def inspection_create(
     With a `client_id` the call is idempotent: the same id and the same request give back the
     inspection made the first time (created False); the same id with a different request is a 409.
     `now` is the clock (the demo loader and tests pass one); it defaults to the real time.
+
+    On site, the check-in position is judged by the policy in force on the visit's day
+    (`location.check_in`): no position, or one outside the unit's geofence, is refused (422)
+    unless `location_reason` states why; the distance and the reason are kept and audited.
     """
     now = now or timezone.now()
     client_id = (client_id or "").strip()
@@ -124,10 +130,15 @@ def inspection_create(
             raise validation_error("visit_id", _("计划走访的机构与检查机构不一致"))
     performed_at = performed_at or now
     check_performed_at(actor.organization_id, performed_at, now)
+    checked = location.check_in(
+        policy=policy_for(actor.organization_id, on=performed_at), mode=mode, unit=unit,
+        latitude=latitude, longitude=longitude, reason=location_reason,
+    )
     inspection = Inspection(
         organization_id=actor.organization_id, unit=unit, template=template, visit=visit, mode=mode,
         inspector=actor, client_id=client_id, request_fingerprint=print_, performed_at=performed_at,
         latitude=latitude, longitude=longitude, location_accuracy_m=location_accuracy_m,
+        distance_m=checked.distance_m, location_flag=checked.flag, location_reason=checked.reason,
         opening_notes=opening_notes, follow_up_of=follow_up_of,
     )
     if follow_up_of is not None:
@@ -154,11 +165,13 @@ def inspection_create(
 
 @transaction.atomic
 def inspection_update(*, actor, inspection: Inspection, **changes) -> Inspection:
-    """Notes, collected figures and location while the inspection is in progress."""
-    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+    """Notes, collected figures and location while the inspection is in progress. A position given
+    later is judged like one given at the start (distance, geofence, reason)."""
+    inspection = Inspection.objects.select_for_update().select_related("unit").get(pk=inspection.pk)
     if not can_edit_inspection(actor, inspection):
         raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("只有进行中的检查可以修改,且只能由检查人修改"))
-    allowed = {"opening_notes", "interview_notes", "figures", "latitude", "longitude", "location_accuracy_m"}
+    allowed = {"opening_notes", "interview_notes", "figures", "latitude", "longitude", "location_accuracy_m",
+               "location_reason"}
     unknown = set(changes) - allowed
     if unknown:
         raise validation_error(sorted(unknown)[0], _("不能修改此字段"))
@@ -168,6 +181,14 @@ def inspection_update(*, actor, inspection: Inspection, **changes) -> Inspection
     for field, value in changes.items():
         if value is not None:
             setattr(inspection, field, value)
+    if {"latitude", "longitude", "location_reason"} & {k for k, v in changes.items() if v is not None}:
+        checked = location.check_in(
+            policy=policy_for(inspection.organization_id, on=inspection.performed_at), mode=inspection.mode,
+            unit=inspection.unit, latitude=inspection.latitude, longitude=inspection.longitude,
+            reason=inspection.location_reason,
+        )
+        inspection.distance_m, inspection.location_flag = checked.distance_m, checked.flag
+        inspection.location_reason = checked.reason
     inspection.save()
     after = snapshot(inspection, INSPECTION_AUDIT_FIELDS)
     if after != before:
@@ -270,6 +291,11 @@ def answers_upsert(*, actor, inspection: Inspection, answers: list[dict], now: d
         first = next(iter(errors.items()))
         raise ApplicationError(ErrorCode.VALIDATION, f"{first[0]}: {first[1][0]}", {"fields": errors})
     photos = {item.pk: _attachments_for(actor, ids, item.code) for item, _v, _n, ids in prepared if ids}
+    if photos and policy_for(inspection.organization_id, on=inspection.performed_at).inspections.camera_capture_required:
+        day = timezone.localdate(inspection.performed_at)
+        codes = {item.pk: item.code for item, *_rest in prepared}
+        for item_id, attached in photos.items():
+            check_camera_evidence(attached, day=day, field_name=f"answers.{codes[item_id]}.attachment_ids")
     now = now or timezone.now()
     current = {a.item_id: a for a in inspection.answers.filter(
         is_current=True, item_id__in=[item.pk for item, *_rest in prepared])}
@@ -525,15 +551,19 @@ def answer_correct(*, actor, inspection: Inspection, item_code: str, value, note
 
 @transaction.atomic
 def inspection_follow_up(*, actor, original: Inspection, mode: str = InspectionMode.ON_SITE,
-                         client_id: str = "", performed_at: dt.datetime | None = None) -> tuple[Inspection, bool]:
+                         client_id: str = "", performed_at: dt.datetime | None = None,
+                         latitude: Decimal | None = None, longitude: Decimal | None = None,
+                         location_accuracy_m: float | None = None, location_reason: str = "",
+                         ) -> tuple[Inspection, bool]:
     """Re-inspect: a new inspection of the same unit and template version carrying only the items the
-    original failed."""
+    original failed. On site it checks in like any inspection (`inspection_create`)."""
     if original.status not in COUNTING_STATUSES:
         raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("只能复查已提交的检查"))
     if not original.answers.filter(is_current=True, failed=True).exists():
         raise validation_error("inspection_id", _("原检查没有不合格项,无需复查"))
     return inspection_create(
         actor=actor, unit=original.unit, template=original.template, mode=mode, client_id=client_id,
-        performed_at=performed_at, follow_up_of=original,
+        performed_at=performed_at, follow_up_of=original, latitude=latitude, longitude=longitude,
+        location_accuracy_m=location_accuracy_m, location_reason=location_reason,
         request={"follow_up_of": original.pk, "mode": mode, "performed_at": performed_at},
     )

@@ -60,7 +60,9 @@ def _visit_mode(visit) -> str:
 
 def _refusal_onto(form, exc: ApplicationError) -> None:
     """A service refusal onto the start form, its API field names mapped to the form's."""
-    renames = {"unit_id": "unit", "template_id": "template", "visit_id": "visit"}
+    # A missing or partial position is answered by stating a reason, so it is shown there.
+    renames = {"unit_id": "unit", "template_id": "template", "visit_id": "visit",
+               "latitude": "location_reason", "longitude": "location_reason"}
     fields = (exc.detail or {}).get("fields") if isinstance(exc.detail, dict) else None
     if fields:
         exc = ApplicationError(exc.code, exc.message,
@@ -103,7 +105,9 @@ def start(request):
             try:
                 inspection, _created = services.inspection_create(
                     actor=actor, unit=data["unit"], template=data["template"], mode=data["mode"], visit=visit,
-                    client_id=data["client_id"], performed_at=data["performed_at"],
+                    client_id=data["client_id"], performed_at=data["performed_at"], latitude=data["latitude"],
+                    longitude=data["longitude"], location_accuracy_m=data["location_accuracy_m"],
+                    location_reason=data["location_reason"],
                 )
             except ApplicationError as exc:
                 _refusal_onto(form, exc)
@@ -258,7 +262,8 @@ def follow_up(request, inspection_id: int):
     try:
         inspection, _created = services.inspection_follow_up(
             actor=actor, original=original, mode=data.get("mode") or InspectionMode.ON_SITE,
-            client_id=data.get("client_id") or "",
+            client_id=data.get("client_id") or "", latitude=data.get("latitude"), longitude=data.get("longitude"),
+            location_accuracy_m=data.get("location_accuracy_m"), location_reason=data.get("location_reason") or "",
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -114,7 +114,8 @@ def unit_list(request, parent_id: int | None = None, kind: str | None = None, q:
 def unit_create(request, payload: UnitIn):
     actor = actor_of(request)
     parent = get_for_actor(Unit, actor, payload.parent_id, action="manage")
-    unit = services.unit_create(actor=actor, parent=parent, code=payload.code, name=payload.name, kind=payload.kind)
+    unit = services.unit_create(actor=actor, parent=parent, code=payload.code, name=payload.name, kind=payload.kind,
+                                latitude=payload.latitude, longitude=payload.longitude, address=payload.address)
     return Status(201, unit)
 
 

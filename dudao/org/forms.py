@@ -10,6 +10,24 @@ class UnitForm(forms.Form):
     code = forms.CharField(label=_("编码"), max_length=50)
     name = forms.CharField(label=_("名称"), max_length=200)
     kind = forms.ChoiceField(label=_("类型"), choices=[c for c in UnitKind.choices if c[0] != UnitKind.COMPANY])
+    latitude = forms.DecimalField(
+        label=_("纬度"), required=False, min_value=-90, max_value=90, max_digits=9, decimal_places=6,
+        help_text=_("WGS-84 坐标(手机浏览器定位所用),例如 31.230416;现场检查据此计算签到距离。"),
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("经度"), required=False, min_value=-180, max_value=180, max_digits=9, decimal_places=6,
+        help_text=_("WGS-84 坐标,例如 121.473701。高德、百度地图显示的是加偏坐标,直接抄录会有几百米误差。"),
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    )
+    address = forms.CharField(label=_("地址"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None) and not self.errors:
+            missing = "longitude" if data.get("longitude") is None else "latitude"
+            self.add_error(missing, _("纬度和经度须同时填写"))
+        return data
 
 
 class UnitCreateForm(UnitForm):

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -61,6 +64,17 @@ class Unit(OrgScopedModel):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # WGS-84, as a phone's browser reports it; the distance of an on-site check-in is measured
+    # from here (map links convert nothing, so a Chinese map may show the pin a few hundred metres off).
+    latitude = models.DecimalField(
+        _("纬度"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
+    )
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
+    )
+    address = models.CharField(_("地址"), max_length=300, blank=True)
 
     objects = UnitQuerySet.as_manager()
 
@@ -87,6 +101,18 @@ class Unit(OrgScopedModel):
     @property
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def map_url(self) -> str:
+        """An AMap marker for the unit's position ("" without one)."""
+        if not self.has_position:
+            return ""
+        query = urlencode({"position": f"{self.longitude},{self.latitude}", "name": self.name})
+        return f"https://uri.amap.com/marker?{query}"
 
 
 class PersonQuerySet(OrgScopedQuerySet):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from ninja import Schema
 from pydantic import Field
@@ -47,6 +48,9 @@ class UnitIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     kind: UnitKind
     parent_id: int
+    latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    address: str = Field("", max_length=300)
 
 
 class UnitPatch(Schema):
@@ -54,6 +58,10 @@ class UnitPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: UnitKind | None = None
     is_active: bool | None = None
+    # WGS-84; null clears the position.
+    latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=9, decimal_places=6)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=9, decimal_places=6)
+    address: str | None = Field(None, max_length=300)
 
 
 class UnitMoveIn(Schema):
@@ -68,6 +76,9 @@ class UnitOut(Schema):
     parent_id: int | None
     depth: int
     is_active: bool
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    address: str = ""
 
 
 class PersonIn(Schema):

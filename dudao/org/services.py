@@ -38,7 +38,11 @@ from .permissions import can_manage_people, can_manage_roles, can_manage_units
 
 logger = logging.getLogger(__name__)
 
-UNIT_AUDIT_FIELDS = ["parent", "code", "name", "kind", "path", "is_active"]
+UNIT_AUDIT_FIELDS = [
+    "parent", "code", "name", "kind", "path", "is_active", "latitude", "longitude", "address",
+]
+# Position fields may be cleared (set to None); the others skip a None as "not given".
+UNIT_POSITION_FIELDS = {"latitude", "longitude", "address"}
 PERSON_AUDIT_FIELDS = [
     "username", "display_name", "email", "phone", "is_active", "organization", "left_on", "must_change_password",
 ]
@@ -95,11 +99,15 @@ def _check_parent(parent: Unit | None, kind: str) -> None:
 
 
 @transaction.atomic
-def unit_create(*, actor, parent: Unit | None, code: str, name: str, kind: str) -> Unit:
+def unit_create(*, actor, parent: Unit | None, code: str, name: str, kind: str, latitude=None, longitude=None,
+                address: str = "") -> Unit:
     require_permission(can_manage_units(actor))
     _same_org(actor, parent)
     _check_parent(parent, kind)
-    unit = Unit(organization_id=actor.organization_id, parent=parent, code=code.strip(), name=name.strip(), kind=kind)
+    if (latitude is None) != (longitude is None):
+        raise validation_error("longitude" if longitude is None else "latitude", _("纬度和经度须同时填写"))
+    unit = Unit(organization_id=actor.organization_id, parent=parent, code=code.strip(), name=name.strip(), kind=kind,
+                latitude=latitude, longitude=longitude, address=(address or "").strip())
     return _save_new_unit(unit, actor=actor)
 
 
@@ -110,13 +118,17 @@ def unit_update(*, actor, unit: Unit, **changes) -> Unit:
     _same_org(actor, unit)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     before = snapshot(unit, UNIT_AUDIT_FIELDS)
-    allowed = {"code", "name", "kind", "is_active"}
+    allowed = {"code", "name", "kind", "is_active", *UNIT_POSITION_FIELDS}
     unknown = set(changes) - allowed
     if unknown:
         raise validation_error(sorted(unknown)[0], _("不能修改此字段"))
     for field, value in changes.items():
-        if value is not None:
+        if value is not None or field in UNIT_POSITION_FIELDS:
+            if field == "address":
+                value = value or ""
             setattr(unit, field, value.strip() if isinstance(value, str) else value)
+    if (unit.latitude is None) != (unit.longitude is None):
+        raise validation_error("longitude" if unit.longitude is None else "latitude", _("纬度和经度须同时填写"))
     if "kind" in changes and changes["kind"] is not None:
         if unit.parent_id is None and unit.kind != UnitKind.COMPANY:
             raise validation_error("kind", _("根机构必须是公司"))

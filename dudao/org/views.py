@@ -102,6 +102,8 @@ def unit_create(request):
             unit = services.unit_create(
                 actor=actor, parent=form.cleaned_data["parent"], code=form.cleaned_data["code"],
                 name=form.cleaned_data["name"], kind=form.cleaned_data["kind"],
+                latitude=form.cleaned_data["latitude"], longitude=form.cleaned_data["longitude"],
+                address=form.cleaned_data["address"],
             )
         except ApplicationError as exc:
             form_error(form, exc)
@@ -116,7 +118,10 @@ def unit_create(request):
 def unit_edit(request, unit_id: int):
     actor = request.user
     unit = get_for_actor(Unit, actor, unit_id, action="manage")
-    form = UnitForm(request.POST or None, initial={"code": unit.code, "name": unit.name, "kind": unit.kind})
+    form = UnitForm(request.POST or None, initial={
+        "code": unit.code, "name": unit.name, "kind": unit.kind, "latitude": unit.latitude,
+        "longitude": unit.longitude, "address": unit.address,
+    })
     if unit.parent_id is None:
         form.fields.pop("kind")
     if request.method == "POST" and form.is_valid():

@@ -38,6 +38,8 @@ LABELS = {
     "InspectionsPolicy.pass_mark": gettext_lazy("检查合格分"),
     "InspectionsPolicy.back_entry_days": gettext_lazy("补录最长天数"),
     "InspectionsPolicy.geolocation_required_on_site": gettext_lazy("现场检查须定位"),
+    "InspectionsPolicy.geofence_m": gettext_lazy("签到范围"),
+    "InspectionsPolicy.camera_capture_required": gettext_lazy("证据照片须现场拍摄"),
     "InspectionsPolicy.score_decimals": gettext_lazy("得分保留小数位"),
     "FindingsPolicy.due_days": gettext_lazy("整改期限(天)"),
     **{f"DueDays.{severity.value}": severity.label for severity in Severity},
@@ -258,6 +260,7 @@ def policy_sections(policy: schema.Policy, defaults: schema.Policy | None = None
 UNITS = {
     "InspectionsPolicy.pass_mark": gettext_lazy("分"),
     "InspectionsPolicy.score_decimals": gettext_lazy("位"),
+    "InspectionsPolicy.geofence_m": gettext_lazy("米"),
     "FindingsPolicy.due_days": gettext_lazy("天"),
     **{f"DueDays.{severity.value}": gettext_lazy("天") for severity in Severity},
     "CoverageRule.min_share": gettext_lazy("比例"),
@@ -304,7 +307,15 @@ HELP = {
     "OrganizationPolicy.site_kind": gettext_lazy("被检查的基层机构是哪一类(门店、网点或厂站)。"),
     "InspectionsPolicy.pass_mark": gettext_lazy("检查得分达到此分数即为合格(0–100)。"),
     "InspectionsPolicy.back_entry_days": gettext_lazy("纸质检查最多可在检查日之后几天内补录。"),
-    "InspectionsPolicy.geolocation_required_on_site": gettext_lazy("现场检查开始时须记录定位。"),
+    "InspectionsPolicy.geolocation_required_on_site": gettext_lazy(
+        "现场检查开始时须记录定位;无法定位时须填写原因,原因随检查保存并显示在报告中。"
+    ),
+    "InspectionsPolicy.geofence_m": gettext_lazy(
+        "现场签到位置与门店坐标(WGS-84)的距离上限(米);超出时须填写原因。门店未设坐标时不核验距离。"
+    ),
+    "InspectionsPolicy.camera_capture_required": gettext_lazy(
+        "检查答案和问题的证据照片须用相机现场拍摄(不能从相册选取),且拍摄时间须在检查当天。"
+    ),
     "InspectionsPolicy.score_decimals": gettext_lazy("检查得分显示与比较时保留的小数位数(0–2)。"),
     "FindingsPolicy.due_days": gettext_lazy("问题创建后按严重程度给出的整改天数;越严重期限越短。"),
     "FindingsPolicy.evidence_required": gettext_lazy("这些严重程度的问题提交整改时必须附照片或文件。"),

@@ -104,6 +104,8 @@ class InspectionsPolicy(PolicyModel):
     pass_mark: Mark
     back_entry_days: Days
     geolocation_required_on_site: bool
+    geofence_m: Annotated[int, Field(ge=50, le=50000)]
+    camera_capture_required: bool
     score_decimals: Annotated[int, Field(ge=0, le=2)]
 
 

@@ -303,7 +303,7 @@ def test_an_integration_submit_through_the_real_services_is_evaluated(world):
 
     template = make_template(world, check_items(4))
     inspection, _ = inspections.inspection_create(actor=world.person("supervisor"), unit=world.unit("store1"),
-                                                  template=template)
+                                                  template=template, location_reason="测试:未定位")
     inspections.answers_upsert(actor=world.person("supervisor"), inspection=inspection, answers=[
         {"item_code": "I000", "value": "pass"}, {"item_code": "I001", "value": "pass"},
         {"item_code": "I002", "value": "pass"}, {"item_code": "I003", "value": "fail"},

@@ -1,5 +1,5 @@
-from .attachments import Attachment
+from .attachments import Attachment, EvidenceSource
 from .audit import AuditChainHead, AuditEvent
 from .jobs import JobRun
 
-__all__ = ["Attachment", "AuditChainHead", "AuditEvent", "JobRun"]
+__all__ = ["Attachment", "EvidenceSource", "AuditChainHead", "AuditEvent", "JobRun"]

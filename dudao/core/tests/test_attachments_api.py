@@ -121,9 +121,32 @@ class TestAttachmentDownloadMatrix(_StoreEvidence, ApiObjectMatrix):
         return f"/attachments/{target.pk}/download"
 
     def check_success(self, world, target, response):
+        # A photo is shown with its watermark: derived from the stored original, never the original.
+        assert response.content != stored_bytes(target.pk)
+        assert sha256_of(stored_bytes(target.pk)) == target.sha256
+        assert response.headers["Content-Type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(response.content)).size == (target.width, target.height)
+
+
+class TestAttachmentOriginalMatrix(_StoreEvidence, ApiObjectMatrix):
+    """The untouched original: the uploader and those who judge evidence; the store's staff, who
+    see the watermarked copy, do not."""
+
+    route = "GET /api/v1/attachments/{attachment_id}/original"
+    in_scope = "supervisor"
+    refused = ("staff", "region_manager")
+
+    def path(self, world, target):
+        return f"/attachments/{target.pk}/original"
+
+    def snapshot(self, world):
+        return AuditEvent.objects.filter(action="attachment.download_original").count()
+
+    def check_success(self, world, target, response):
         assert response.content == stored_bytes(target.pk)
         assert sha256_of(response.content) == target.sha256
-        assert response.headers["Content-Type"] == "image/jpeg"
+        event = AuditEvent.objects.get(action="attachment.download_original", object_id=str(target.pk))
+        assert event.actor_id == world.people["supervisor"].pk
 
 
 class TestAttachmentListMatrix(_StoreEvidence, ApiListMatrix):

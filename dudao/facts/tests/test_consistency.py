@@ -60,7 +60,7 @@ def march(world):
 
     def inspect(unit: str, day: int, failed: set[str], visit=None):
         inspection, _ = inspections.inspection_create(actor=supervisor, unit=world.unit(unit), template=template,
-                                                      visit=visit, performed_at=at(day), now=at(day))
+                                                      visit=visit, performed_at=at(day), now=at(day), location_reason="测试:未定位")
         inspections.answers_upsert(actor=supervisor, inspection=inspection, now=at(day), answers=[
             {"item_code": f"I{n:03d}", "value": "fail" if f"I{n:03d}" in failed else "pass"} for n in range(4)])
         inspections.inspection_submit(actor=supervisor, inspection=inspection, now=at(day))

@@ -38,7 +38,7 @@ def submit_round(world, values: dict[str, str]):
     ])
     inspection, _created = inspections.inspection_create(
         actor=world.person("supervisor"), unit=world.unit("store1"), template=template,
-        performed_at=timezone.now() - dt.timedelta(hours=1))
+        performed_at=timezone.now() - dt.timedelta(hours=1), location_reason="测试:未定位")
     inspections.answers_upsert(actor=world.person("supervisor"), inspection=inspection,
                                answers=[{"item_code": code, "value": value} for code, value in values.items()])
     inspections.inspection_submit(actor=world.person("supervisor"), inspection=inspection)

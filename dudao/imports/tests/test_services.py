@@ -269,8 +269,8 @@ def test_templates_have_chinese_headers_a_readme_and_import_as_they_are(world):
         if kind != "units":
             assert any("督导 (supervisor)" in (row[7] or "") for row in readme)
     units = read_xlsx(selectors.template_workbook(admin, "units").content)["机构"]
-    assert units[0] == UNIT_HEADERS
-    filled = xlsx({"机构": [units[0], ["N1", "新店", "门店", "E"]]})
+    assert units[0] == [*UNIT_HEADERS, "纬度", "经度"]
+    filled = xlsx({"机构": [units[0], ["N1", "新店", "门店", "E", "", ""]]})
     assert run_import(world, "units", filled).status == "applied"
 
 

@@ -45,3 +45,9 @@ def make_template(world, items=None, *, name="门店检查表", sections=1, publ
 
 def check_items(count: int, prefix: str = "I") -> list[dict]:
     return [{"code": f"{prefix}{n:03d}", "text": f"检查项 {n}", "kind": "check", "points": 5} for n in range(count)]
+
+
+# A check-in position for on-site inspections (every pack requires one on site). The test world's
+# stores have no coordinates, so no distance is checked against it.
+AT_STORE = {"latitude": Decimal("31.230416"), "longitude": Decimal("121.473701"), "location_accuracy_m": 12.0}
+AT_STORE_FORM = {"latitude": "31.230416", "longitude": "121.473701", "location_accuracy_m": "12"}

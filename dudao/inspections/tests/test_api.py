@@ -18,7 +18,7 @@ from dudao.core.testing import ApiListMatrix, ApiObjectMatrix
 from dudao.findings.models import Finding
 from dudao.inspections import services
 from dudao.inspections.models import Answer, Inspection
-from dudao.inspections.tests.factories import check_items, make_template
+from dudao.inspections.tests.factories import AT_STORE, AT_STORE_FORM, check_items, make_template
 
 GOOD_ANSWERS = [
     {"item_code": "C1", "value": "pass"}, {"item_code": "S1", "value": 9}, {"item_code": "N1", "value": 3.5},
@@ -37,6 +37,8 @@ def photo(world, person_key="supervisor", unit_key="store1"):
 
 def started(world, unit_key="store1", template=None, **kwargs):
     template = template or make_template(world)
+    if "latitude" not in kwargs and "location_reason" not in kwargs:
+        kwargs.update(AT_STORE)
     inspection, _ = services.inspection_create(actor=world.person("supervisor"), unit=world.unit(unit_key),
                                                template=template, **kwargs)
     return inspection
@@ -253,7 +255,7 @@ class TestFollowUpMatrix(_InspectionMatrix):
         return f"/inspections/{target.pk}/follow-up"
 
     def payload(self, world, target):
-        return {"mode": "on_site"}
+        return {"mode": "on_site", **AT_STORE_FORM}
 
     def make(self, world, unit_key):
         return submitted(world, answers=[{"item_code": "C1", "value": "fail"}, *GOOD_ANSWERS[1:]])
@@ -272,6 +274,9 @@ def supervisor_client(client, world):
 
 
 def post(client, url, payload):
+    """POST JSON; an inspection started on site checks in at the store unless the test says otherwise."""
+    if url == "/api/v1/inspections" and isinstance(payload, dict) and not {"latitude", "location_reason"} & set(payload):
+        payload = {**payload, **AT_STORE_FORM}
     return client.post(url, payload, content_type="application/json")
 
 
@@ -394,7 +399,7 @@ def test_a_repeat_failure_within_the_window_is_marked_and_linked(world):
 
 def test_passing_follow_up_answer_closes_the_original_finding(world):
     original = submitted(world, answers=[{"item_code": "C1", "value": "fail"}, *GOOD_ANSWERS[1:]])
-    follow_up, _ = services.inspection_follow_up(actor=world.person("supervisor"), original=original)
+    follow_up, _ = services.inspection_follow_up(actor=world.person("supervisor"), original=original, **AT_STORE)
     services.answers_upsert(actor=world.person("supervisor"), inspection=follow_up,
                             answers=[{"item_code": "C1", "value": "pass"}])
     result = services.inspection_submit(actor=world.person("supervisor"), inspection=follow_up)
@@ -412,7 +417,7 @@ def test_follow_up_by_someone_who_also_manages_the_unit_leaves_the_finding_for_a
     # The supervisor also runs the store: accepting the store's own rectification is not theirs to do.
     org_services.role_grant(actor=world.person("admin"), person=world.person("supervisor"),
                             role=Role.UNIT_MANAGER, unit=world.unit("store1"))
-    follow_up, _ = services.inspection_follow_up(actor=world.person("supervisor"), original=original)
+    follow_up, _ = services.inspection_follow_up(actor=world.person("supervisor"), original=original, **AT_STORE)
     services.answers_upsert(actor=world.person("supervisor"), inspection=follow_up,
                             answers=[{"item_code": "C1", "value": "pass"}])
     result = services.inspection_submit(actor=world.person("supervisor"), inspection=follow_up)

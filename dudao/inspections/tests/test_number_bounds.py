@@ -33,7 +33,7 @@ def standard(world):
 
 def inspect(world, template, values: dict[str, object], *, submit=True):
     supervisor = world.person("supervisor")
-    inspection, _created = services.inspection_create(actor=supervisor, unit=world.unit("store1"), template=template)
+    inspection, _created = services.inspection_create(actor=supervisor, unit=world.unit("store1"), template=template, location_reason="测试:未定位")
     services.answers_upsert(actor=supervisor, inspection=inspection,
                             answers=[{"item_code": code, "value": value} for code, value in values.items()])
     if submit:

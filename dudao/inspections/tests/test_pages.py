@@ -22,7 +22,7 @@ from dudao.core.testing import PageListMatrix, PageObjectMatrix
 from dudao.findings.models import Finding
 from dudao.inspections import services
 from dudao.inspections.models import Inspection
-from dudao.inspections.tests.factories import check_items, make_template
+from dudao.inspections.tests.factories import AT_STORE, AT_STORE_FORM, check_items, make_template
 from dudao.inspections.tests.test_api import (
     GOOD_ANSWERS,
     answered,
@@ -153,7 +153,8 @@ class TestStartPost(TestStartPage):
 def test_a_double_tap_on_start_makes_one_inspection(client, world):
     template = make_template(world)
     client.force_login(world.people["supervisor"])
-    data = {"unit": world.units["store1"].pk, "template": template.pk, "mode": "on_site", "client_id": "tap-1"}
+    data = {"unit": world.units["store1"].pk, "template": template.pk, "mode": "on_site", "client_id": "tap-1",
+            **AT_STORE_FORM}
     first = client.post(reverse("inspections:start"), data)
     second = client.post(reverse("inspections:start"), data)
     assert first.status_code == second.status_code == 302
@@ -301,7 +302,7 @@ def several(world):
     bad = submitted(world, unit_key="store2", template=kitchen, answers=FAILING_C1)  # store2, 78
     draft = started(world, unit_key="store2", template=service)
     old, _ = services.inspection_create(actor=admin, unit=world.unit("store1"), template=service,
-                                        performed_at=timezone.now() - dt.timedelta(days=5))
+                                        performed_at=timezone.now() - dt.timedelta(days=5), **AT_STORE)
     services.answers_upsert(actor=admin, inspection=old, answers=[{"item_code": "V000", "value": "pass"},
                                                                    {"item_code": "V001", "value": "fail"}])
     services.inspection_submit(actor=admin, inspection=old)                         # store1, 50, by admin
@@ -450,7 +451,7 @@ def test_detail_photos_link_to_the_download(client, world):
 def test_detail_of_a_follow_up_shows_original_beside_follow_up(client, world):
     original = submitted(world, answers=FAILING_C1)
     supervisor = world.person("supervisor")
-    follow_up, _ = services.inspection_follow_up(actor=supervisor, original=original)
+    follow_up, _ = services.inspection_follow_up(actor=supervisor, original=original, **AT_STORE)
     services.answers_upsert(actor=supervisor, inspection=follow_up,
                             answers=[{"item_code": "C1", "value": "pass", "note": "已清理干净"}])
     services.inspection_submit(actor=supervisor, inspection=follow_up)
@@ -567,7 +568,7 @@ class TestFollowUpPost(_OneInspection, PageObjectMatrix):
         return reverse("inspections:follow-up", args=[target.pk])
 
     def data(self, world, target):
-        return {"client_id": "again-1"}
+        return {"client_id": "again-1", **AT_STORE_FORM}
 
     def snapshot(self, world):
         self.prepared(world)

@@ -13,7 +13,7 @@ from dudao.core.models import AuditEvent
 from dudao.inspections import services
 from dudao.inspections.choices import InspectionStatus
 from dudao.inspections.models import Inspection
-from dudao.inspections.tests.factories import check_items, make_template
+from dudao.inspections.tests.factories import AT_STORE, check_items, make_template
 from dudao.inspections.workflow import INSPECTION
 from dudao.planning.choices import VisitStatus
 from dudao.planning.coverage import plan_coverage
@@ -35,7 +35,7 @@ def _visit_today(world):
 def _start(world, visit, template, **kwargs):
     inspection, created = services.inspection_create(
         actor=world.person("supervisor"), unit=world.unit("store1"), template=template, visit=visit,
-        performed_at=timezone.now() - dt.timedelta(hours=1), **kwargs,
+        performed_at=timezone.now() - dt.timedelta(hours=1), **{**AT_STORE, **kwargs},
     )
     assert created
     return inspection
@@ -118,7 +118,7 @@ def test_a_visit_cannot_be_marked_done_by_a_draft(world):
 def test_submit_and_acknowledge_follow_the_table_once_each(world):
     template = make_template(world, check_items(1))
     inspection, _ = services.inspection_create(actor=world.person("supervisor"), unit=world.unit("store1"),
-                                               template=template)
+                                               template=template, **AT_STORE)
     assert INSPECTION.editable(inspection) and INSPECTION.allowed(inspection, "submit")
     assert not INSPECTION.allowed(inspection, "acknowledge")
     with pytest.raises(ApplicationError) as refused:

@@ -46,6 +46,7 @@ class TestUnitGetMatrix(ApiObjectMatrix):
         assert response.json() == {
             "id": target.pk, "code": "S1", "name": "南京西路店", "kind": "store",
             "parent_id": world.units["east"].pk, "depth": 2, "is_active": True,
+            "latitude": None, "longitude": None, "address": "",
         }
 
 

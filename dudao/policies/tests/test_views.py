@@ -138,7 +138,7 @@ class TestPolicyEditSaveMatrix(PageObjectMatrix):
     def data(self, world, target):
         return {"effective_from": tomorrow().isoformat(), "inspections.pass_mark": "85",
                 "inspections.back_entry_days": "7", "inspections.geolocation_required_on_site": "on",
-                "inspections.score_decimals": "1", "confirm": "1"}
+                "inspections.geofence_m": "500", "inspections.score_decimals": "1", "confirm": "1"}
 
     def snapshot(self, world):
         return _counts(world)

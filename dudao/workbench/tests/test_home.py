@@ -58,7 +58,7 @@ def build_scene(world) -> Scene:
     plan = publish(world, plan)
     supervisor = world.person("supervisor")
     draft, _created = inspection_services.inspection_create(actor=supervisor, unit=world.unit("store2"),
-                                                            template=template)
+                                                            template=template, location_reason="测试:未定位")
     from dudao.approvals.tests.factories import purchase
 
     last_month_end = month_start(today) - dt.timedelta(days=1)
@@ -158,7 +158,7 @@ def test_a_supervisor_lands_on_todays_visits_with_a_button_that_starts_the_inspe
 def test_a_started_visit_continues_its_draft_and_is_listed_once(client, world, scene):
     supervisor = world.person("supervisor")
     draft, _created = inspection_services.inspection_create(
-        actor=supervisor, unit=world.unit("store1"), template=scene.draft.template, visit=scene.visit)
+        actor=supervisor, unit=world.unit("store1"), template=scene.draft.template, visit=scene.visit, location_reason="测试:未定位")
     found = sections(home(client, supervisor))
     row = found["visits"].rows[0]
     assert row.url == reverse("inspections:run", args=[draft.pk]) and row.action == "继续巡店"
@@ -367,7 +367,7 @@ def more_of_everything(world, scene, n: int = 6) -> None:
         make_inspection(world, scene.draft.template, unit="store1")
         purchase(world, 100 + i, title=f"采购{i}")
         inspection_services.inspection_create(actor=supervisor, unit=world.unit("store1"),
-                                              template=scene.draft.template)
+                                              template=scene.draft.template, location_reason="测试:未定位")
 
 
 @pytest.mark.parametrize("role", sorted(PINNED))
