@@ -32,8 +32,8 @@ from PIL import Image, ImageFile, ImageOps
 from .access import get_for_actor
 from .audit import record_event, snapshot
 from .errors import ApplicationError, ErrorCode, full_clean_or_refuse
-from .idempotency import clean_client_id, earlier, save_once
 from .evidence import Evidence, evidence_from_exif, parse_evidence
+from .idempotency import clean_client_id, earlier, save_once
 from .models import Attachment
 from .pdf_safety import PdfEncrypted, PdfUnreadable, inspect_pdf
 
