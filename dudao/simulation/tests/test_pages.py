@@ -65,7 +65,7 @@ class TestSimulateResultPageMatrix(PageFormMatrix):
         # store2 would become a key target; inspection a flips; nothing saved.
         assert "淮海路店" in text and "新增重点整改" in text
         assert "1 → 2" in text  # key targets before -> after
-        assert "保存制度版本由系统管理员操作" in text  # ops managers do not save
+        assert "按此草案保存制度(下月起生效)" in text  # ops managers govern the policy: they may save it
 
 
 class TestSimulationExportMatrix(PageFormMatrix):
