@@ -67,7 +67,8 @@ def test_the_inspection_pdf_of_the_product_is_accepted(client, world):
     template = checklists.template_publish(actor=ops, template=checklists.template_create(
         actor=ops, name="门店检查表", sections=[{"title": "卫生", "items": [
             {"code": "A1", "text": "地面清洁", "kind": "check", "points": 10}]}]))
-    inspection, _ = services.inspection_create(actor=supervisor, unit=world.unit("store1"), template=template)
+    inspection, _ = services.inspection_create(actor=supervisor, unit=world.unit("store1"), template=template,
+                                               location_reason="地下室无信号")
     services.answers_upsert(actor=supervisor, inspection=inspection, answers=[{"item_code": "A1", "value": "fail"}])
     services.inspection_submit(actor=supervisor, inspection=inspection)
     client.force_login(supervisor)
