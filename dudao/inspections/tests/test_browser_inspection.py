@@ -110,6 +110,8 @@ def test_supervisor_inspects_a_store_on_a_phone_and_the_manager_signs(demo_serve
     page.select_option("#id_unit", str(setup["store"]))
     page.select_option("#id_template", str(setup["template"]))
     page.check("input[name=mode][value=on_site]")
+    # What the supervisor sees before tapping: the page's scripts have run and the position is in.
+    expect(page.locator("[data-checkin-status]")).to_have_text("已获取定位")
     screenshot(page, "inspection-start-phone")
     page.click("#start-form button[type=submit]")
     page.wait_for_url("**/run/")
