@@ -63,7 +63,8 @@ ID_MODELS = {
     "cycle_id": "appraisal.AppraisalCycle", "appraisal_id": "appraisal.Appraisal",
     "violation_id": "discipline.Violation", "incident_id": "incidents.Incident",
     "session_id": "training.Session", "survey_id": "training.Survey", "meeting_id": "meetings.Meeting",
-    "row_id": "cadres.CadreRow",
+    "row_id": "cadres.CadreRow", "schedule_id": "planning.VisitSchedule", "holiday_id": "planning.Holiday",
+    "pair_id": "calibration.CalibrationPair",
 }
 # Nested ids: the child is chosen, its parent follows from it.
 PARENTS = {"visit_id": ("plan_id", "plan_id"), "assignment_id": ("person_id", "person_id"),

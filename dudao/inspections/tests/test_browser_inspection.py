@@ -110,6 +110,8 @@ def test_supervisor_inspects_a_store_on_a_phone_and_the_manager_signs(demo_serve
     page.select_option("#id_unit", str(setup["store"]))
     page.select_option("#id_template", str(setup["template"]))
     page.check("input[name=mode][value=on_site]")
+    # What the supervisor sees before tapping: the page's scripts have run and the position is in.
+    expect(page.locator("[data-checkin-status]")).to_have_text("已获取定位")
     screenshot(page, "inspection-start-phone")
     page.click("#start-form button[type=submit]")
     page.wait_for_url("**/run/")
@@ -249,3 +251,67 @@ def test_supervisor_inspects_a_store_on_a_phone_and_the_manager_signs(demo_serve
 
 def lambda_has(css_class: str):
     return re.compile(rf"(^|\s){css_class}(\s|$)")
+
+
+# The phone's position arrives late (a cold GPS): the browser's own answer, held back a while.
+SLOW_POSITION = """(function () {
+  var geolocation = navigator.geolocation, ask = geolocation.getCurrentPosition.bind(geolocation);
+  geolocation.getCurrentPosition = function (ok, fail, options) {
+    setTimeout(function () { ask(ok, fail, options); }, 2000);
+  };
+})();"""
+
+
+def test_a_tap_before_the_position_arrives_waits_for_it_and_starts_once(demo_server, page_at, setup):
+    """checkin.js and start.js share the start form: a tap (two, even) made while the position is
+    still being asked for posts once, with the position, and the run screen opens."""
+    from playwright.sync_api import expect
+
+    url = demo_server.url
+    page = page_at("phone", geolocation=SHANGHAI, permissions=["geolocation"])
+    page.context.add_init_script(SLOW_POSITION)
+    login(page, url, "supervisor1", PASSWORD)
+    posts = []
+    page.on("request", lambda request: posts.append(request.url)
+            if request.method == "POST" and request.url.endswith("/inspections/start/") else None)
+    page.goto(f"{url}/inspections/start/")
+    page.select_option("#id_unit", str(setup["store"]))
+    page.select_option("#id_template", str(setup["template"]))
+    expect(page.locator("[data-checkin-status]")).to_have_text("正在获取定位…")
+    page.click("#start-form button[type=submit]")
+    page.click("#start-form button[type=submit]")
+    page.wait_for_url("**/run/")
+    assert len(posts) == 1
+    inspection_id = int(page.url.rstrip("/").split("/")[-2])
+    saved = demo_server.shell(
+        "from dudao.inspections.models import Inspection as I; "
+        f"i = I.objects.get(pk={inspection_id}); print(i.latitude, i.longitude, i.location_accuracy_m)"
+    ).splitlines()[-1]
+    assert saved == "31.235100 121.474700 18.0"
+    assert console_errors(page) == []
+
+
+def test_an_offline_start_keeps_the_position_and_the_stated_reason(demo_server, page_at, setup):
+    """Without a network the phone keeps the inspection's creation: with the check-in position that
+    checkin.js got and the location reason typed on the form (the sync sends both)."""
+    from playwright.sync_api import expect
+
+    url = demo_server.url
+    page = page_at("phone", geolocation=SHANGHAI, permissions=["geolocation"])
+    login(page, url, "supervisor1", PASSWORD)
+    page.goto(f"{url}/inspections/start/")
+    expect(page.locator("[data-checkin-status]")).to_have_text("已获取定位")
+    page.select_option("#id_unit", str(setup["store"]))
+    page.select_option("#id_template", str(setup["template"]))
+    page.fill("#id_location_reason", "门店在商场地下一层")
+    client_id = page.input_value("input[name=client_id]")
+    page.context.set_offline(True)
+    page.click("#start-form button[type=submit]")
+    page.wait_for_url(f"**local={client_id}")
+    page.context.set_offline(False)
+    page.goto(f"{url}/inspections/start/")
+    create = page.evaluate(f"DudaoOutbox.record('c:{client_id}').then(function (r) {{ return r.create; }})")
+    assert create["client_id"] == client_id
+    assert (create["unit_id"], create["template_id"], create["mode"]) == (setup["store"], setup["template"], "on_site")
+    assert (create["latitude"], create["longitude"], create["location_accuracy_m"]) == ("31.235100", "121.474700", 18)
+    assert create["location_reason"] == "门店在商场地下一层"

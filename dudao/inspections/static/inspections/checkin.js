@@ -2,18 +2,26 @@
 // fills the hidden latitude/longitude/location_accuracy_m inputs of every form[data-checkin] from
 // the browser's position (WGS-84). A submit made while the position is still being asked for waits
 // for it (at most a few seconds). Without a position the server asks for a reason instead.
+//
+// A page script that posts the form itself (start.js: the offline start) marks the form
+// data-checkin-wait="script" and waits on window.DudaoCheckin.settled() before it reads the position:
+// this script then leaves that form's submit alone (one submit handler, no double post).
 (function () {
   "use strict";
   var forms = document.querySelectorAll("form[data-checkin]");
   if (!forms.length) return;
   var pending = false;
   var waiting = [];
+  var done;
+  var settledPromise = new Promise(function (resolve) { done = resolve; });
+  window.DudaoCheckin = { settled: function () { return settledPromise; } };
   function say(form, key) {
     var box = form.querySelector("[data-checkin-status]");
     if (box) box.textContent = box.getAttribute("data-" + key) || "";
   }
   function settle() {
     pending = false;
+    done();
     var queued = waiting;
     waiting = [];
     queued.forEach(function (form) { form.submit(); });
@@ -33,7 +41,7 @@
   }
   forms.forEach(function (form) {
     form.addEventListener("submit", function (event) {
-      if (!pending) return;
+      if (!pending || form.dataset.checkinWait === "script") return;
       event.preventDefault();
       if (waiting.indexOf(form) < 0) waiting.push(form);
     });
