@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
@@ -145,3 +146,18 @@ def test_the_detail_page_without_a_signature_says_so(client, world):
     client.force_login(world.people["supervisor"])
     html = client.get(inspection.get_absolute_url()).content.decode()
     assert "现场签字" in html and "未现场签字" in html
+
+
+def test_the_pdf_prints_the_signature_and_the_signer(client, world):
+    inspection = signed(world)
+    from dudao.inspections import services
+
+    services.answers_upsert(actor=world.person("supervisor"), inspection=inspection,
+                            answers=[{"item_code": "C1", "value": "pass"}])
+    client.force_login(world.people["unit_manager"])
+    response = client.get(reverse("inspections:inspection-pdf", args=[inspection.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "现场签字" in text and "王店长" in text
+    assert sum(len(page.images) for page in reader.pages) >= 1  # the signature itself
