@@ -72,6 +72,14 @@ class Inspection(OrgScopedModel):
     )
     acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     acknowledgement_comment = models.TextField(_("签收意见"), blank=True)
+    # The on-site signature (现场签字): the unit's person in charge signs on the inspector's phone
+    # at the end of the visit, before submit, online or offline.
+    onsite_signature = models.ForeignKey(
+        "core.Attachment", verbose_name=_("现场签字"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    onsite_signer_name = models.CharField(_("现场签字人"), max_length=60, blank=True)
+    onsite_signed_at = models.DateTimeField(_("现场签字时间"), null=True, blank=True)
 
     scope_path_field = "unit__path"
     scope_roles = {

@@ -52,8 +52,10 @@ def inspection_pdf(context: dict) -> bytes:
     for pair in context.get("comparison") or ():
         _embed_photos(pair["before"])
         _embed_photos(pair["after"])
+    signature = context["inspection"].onsite_signature if context["inspection"].onsite_signature_id else None
     return render_pdf("inspections/inspection_pdf.html", {
         **context,
+        "onsite_signature_uri": photo_data_uri(signature) if signature is not None else None,
         "organization": context["inspection"].organization,
         "generated_at": timezone.localtime(),
     })

@@ -32,6 +32,9 @@ class InspectionPatch(Schema):
     longitude: Decimal | None = Field(None, ge=-180, le=180, decimal_places=6)
     location_accuracy_m: float | None = Field(None, ge=0)
     location_reason: str | None = Field(None, max_length=500)
+    onsite_signature_id: int | None = None
+    onsite_signer_name: str | None = Field(None, max_length=60)
+    onsite_signed_at: dt.datetime | None = None
 
 
 class AnswerIn(Schema):
@@ -94,6 +97,9 @@ class InspectionOut(Schema):
     acknowledged_by_id: int | None
     acknowledged_at: dt.datetime | None
     acknowledgement_comment: str
+    onsite_signature_id: int | None
+    onsite_signer_name: str
+    onsite_signed_at: dt.datetime | None
 
     @staticmethod
     def resolve_template_version(obj) -> int:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from dudao.checklists.choices import TemplateStatus
 from dudao.checklists.models import Item, Template
+from dudao.core.attachments import attachment_attach
 from dudao.core.audit import record_event, record_events, snapshot
 from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
 from dudao.core.evidence import check_camera_evidence
@@ -38,6 +39,7 @@ INSPECTION_AUDIT_FIELDS = [
     "opening_notes", "interview_notes", "figures", "latitude", "longitude", "location_accuracy_m",
     "distance_m", "location_flag", "location_reason", "earned_points", "possible_points", "score", "passed", "critical_failed", "submitted_at",
     "acknowledged_by", "acknowledged_at", "acknowledgement_comment",
+    "onsite_signature", "onsite_signer_name", "onsite_signed_at",
 ]
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -171,16 +173,23 @@ def inspection_update(*, actor, inspection: Inspection, **changes) -> Inspection
     if not can_edit_inspection(actor, inspection):
         raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("只有进行中的检查可以修改,且只能由检查人修改"))
     allowed = {"opening_notes", "interview_notes", "figures", "latitude", "longitude", "location_accuracy_m",
-               "location_reason"}
+               "location_reason", "onsite_signature_id", "onsite_signer_name", "onsite_signed_at"}
     unknown = set(changes) - allowed
     if unknown:
         raise validation_error(sorted(unknown)[0], _("不能修改此字段"))
     if "figures" in changes and changes["figures"] is not None and not isinstance(changes["figures"], dict):
         raise validation_error("figures", _("采集数据必须是键值对"))
+    signature = _onsite_signature(actor, inspection, changes.get("onsite_signature_id"))
     before = snapshot(inspection, INSPECTION_AUDIT_FIELDS)
     for field, value in changes.items():
         if value is not None:
             setattr(inspection, field, value)
+    if inspection.onsite_signature_id is not None and not inspection.onsite_signer_name.strip():
+        raise validation_error("onsite_signer_name", _("请填写现场签字人姓名"))
+    if signature is not None:
+        attachment_attach(actor=actor, attachment=signature, obj=inspection, unit=inspection.unit)
+        if changes.get("onsite_signed_at") is None and inspection.onsite_signed_at is None:
+            inspection.onsite_signed_at = timezone.now()
     if {"latitude", "longitude", "location_reason"} & {k for k, v in changes.items() if v is not None}:
         checked = location.check_in(
             policy=policy_for(inspection.organization_id, on=inspection.performed_at), mode=inspection.mode,
@@ -194,6 +203,24 @@ def inspection_update(*, actor, inspection: Inspection, **changes) -> Inspection
     if after != before:
         record_event(actor=actor, action="inspection.update", obj=inspection, before=before, after=after)
     return inspection
+
+
+def _onsite_signature(actor, inspection: Inspection, attachment_id: int | None) -> Attachment | None:
+    """The signature image given for the inspection: an image this actor uploaded in the inspection's
+    organisation, not yet evidence of another object."""
+    if attachment_id is None:
+        return None
+    signature = Attachment.objects.filter(
+        pk=attachment_id, organization_id=inspection.organization_id, uploaded_by_id=actor.pk
+    ).first()
+    if signature is None:
+        raise validation_error("onsite_signature_id", _("签字图片不存在"))
+    if not signature.is_image:
+        raise validation_error("onsite_signature_id", _("签字必须是图片"))
+    if (signature.object_type or signature.object_id) and (
+        signature.object_type, signature.object_id) != (inspection._meta.label_lower, str(inspection.pk)):
+        raise validation_error("onsite_signature_id", _("该图片已关联到其他对象"))
+    return signature
 
 
 # --- locks -----------------------------------------------------------------------------------

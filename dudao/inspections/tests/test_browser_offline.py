@@ -1,7 +1,7 @@
 """Issue 13's field test: a supervisor on a phone opens today's visit, loses the network, starts and
-completes a 20-item round with 3 photos offline, reloads and reopens the page offline, submits, and
+completes a 20-item round with 3 photos and the store manager's on-site signature offline, reloads and reopens the page offline, submits, and
 reconnects twice (online, offline, online). Then, by the API: the inspection once, every answer
-once, every photo once, submitted."""
+once, every photo once, the signature once and set on the inspection, submitted."""
 
 from __future__ import annotations
 
@@ -59,6 +59,7 @@ answers = Answer.objects.filter(inspection__in=i)
 photos = Attachment.objects.filter(uploaded_by__username="supervisor1", client_id__gt="", pk__gt=%(since)d)
 print(json.dumps({
     "inspections": [[x.pk, x.status, x.client_id, str(x.latitude)] for x in i],
+    "signature": [[x.onsite_signature_id, x.onsite_signer_name, x.onsite_signed_at is not None] for x in i],
     "answers": answers.count(), "current": answers.filter(is_current=True).count(),
     "codes": sorted(answers.filter(is_current=True).values_list("item__code", flat=True)),
     "photos": photos.count(), "photo_ids": sorted(photos.values_list("pk", flat=True)),
@@ -139,6 +140,22 @@ def test_a_twenty_item_round_with_photos_offline_arrives_once(demo_server, page_
     expect(page.locator("#sync-summary")).to_contain_text("离线")
     screenshot(page, "offline-run-waiting-phone")
 
+    # The store manager signs on the phone, still offline: kept with the photos, counted by the panel.
+    page.fill("#signer-name", "王店长")
+    pad = page.locator("#signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 30 + step * 20, box["y"] + box["height"] / 2 + (15 if step % 2 else -15))
+    page.mouse.up()
+    page.click("#signature-save")
+    expect(page.locator("#signature-state")).to_contain_text("等待同步")
+    expect(page.locator("#sync-photos")).to_have_text("4")
+    expect(page.locator("#sync-summary")).to_contain_text("现场签字")
+    screenshot(page, "offline-signature-phone", full_page=False)
+
     # Submit offline: queued behind the answers and photos.
     page.click("#submit")
     expect(page.locator("#submit-error")).to_contain_text("已排队提交")
@@ -156,13 +173,16 @@ def test_a_twenty_item_round_with_photos_offline_arrives_once(demo_server, page_
     screenshot(page, "offline-submitted-detail-phone")
 
     kept = json.loads(demo_server.shell(KEPT % {"visit": setup["visit"], "since": since}).splitlines()[-1])
-    figures = (f"inspections={kept['inspections']} answers={kept['answers']} current={kept['current']} "
+    figures = (f"inspections={kept['inspections']} signature={kept['signature']} answers={kept['answers']} current={kept['current']} "
                f"photos={kept['photos']} attached={kept['attached']} waiting-before-sync={waiting}")
     assert len(kept["inspections"]) == 1, figures
     assert kept["inspections"][0][0] == inspection_id and kept["inspections"][0][1] == "submitted", figures
     assert kept["inspections"][0][3].startswith("31.2351"), figures  # the check-in position came along
     assert kept["answers"] == kept["current"] == 20 and kept["codes"] == CODES, figures
-    assert kept["photos"] == 3 and kept["attached"] == kept["photo_ids"], figures
+    assert kept["photos"] == 4, figures  # three photos and the signature, each once
+    signature_id, signer, signed = kept["signature"][0]
+    assert signer == "王店长" and signed and signature_id in kept["photo_ids"], figures
+    assert kept["attached"] == sorted(set(kept["photo_ids"]) - {signature_id}), figures
 
     # The same by the API, as the supervisor sees it.
     body = page.evaluate(f"fetch('/api/v1/inspections/{inspection_id}').then(r => r.json())")
@@ -170,6 +190,7 @@ def test_a_twenty_item_round_with_photos_offline_arrives_once(demo_server, page_
     assert sorted(a["item_code"] for a in body["answers"]) == CODES, figures
     photos = [i for a in body["answers"] for i in a.get("attachment_ids", [])]
     assert len(photos) == len(set(photos)) == 3, figures
+    assert body["onsite_signature_id"] == signature_id and body["onsite_signer_name"] == "王店长", body
     print("offline round:", figures)
 
 

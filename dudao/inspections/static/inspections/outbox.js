@@ -6,9 +6,11 @@
  *   yet on the server) or "s:<server id>" (opened from the server):
  *   {key, client_id, server_id, template_id, unit_id, unit_name, template_name, create (the POST
  *    body, sent as is on every retry), answers: {code: {value, note, photos, rev, sent}}, patch,
- *    submit, failure, conflict, updated}
+ *    signature, submit, failure, conflict, updated}
  *   An answer is waiting while rev > sent; photos are attachment ids or "p:<photo client id>".
- * "photos": one record per photo taken here: {id, key, code, blob, meta, server_id, error}.
+ *   signature (the on-site 现场签字): {ref: "p:<photo client id>", name, signed_at, rev, sent}.
+ * "photos": one record per photo taken here: {id, key, code, blob, meta, server_id, error}; the
+ *   signature's PNG is one of them, with code "_signature".
  */
 (function () {
   "use strict";

@@ -30,6 +30,7 @@
   var TEXT_DELAY = 800;
   var NUMBER_DELAY = 500;
   var RETRY_DELAY = 4000;
+  var SIGNATURE = "_signature";  // the code of the on-site signature among the phone's photos
   // A template's preview is this same screen with nothing sent: answers, photos and notes stay in
   // the page, and "submit" only shows what an inspector would still have to do.
   var preview = Boolean(config.preview);
@@ -365,6 +366,7 @@
       }
     });
     counts.fields = Object.keys(r.patch || {}).length;
+    counts.signature = r.signature && r.signature.rev > (r.signature.sent || 0) ? 1 : 0;
     return counts;
   }
 
@@ -378,7 +380,7 @@
     var counts = waiting();
     var create = record && !record.server_id ? 1 : 0;
     var submit = record && record.submit ? 1 : 0;
-    root.dataset.pending = String(counts.answers + counts.fields + unsentPhotos + create + submit +
+    root.dataset.pending = String(counts.answers + counts.fields + counts.signature + unsentPhotos + create + submit +
       timersPending() + (syncing ? 1 : 0) + (patchTimer ? 1 : 0) + uploadsBusy);
   }
 
@@ -396,6 +398,7 @@
     if (counts.answers) parts.push(msg("syncAnswers", { n: counts.answers }));
     if (unsentPhotos) parts.push(msg("syncPhotos", { n: unsentPhotos }));
     if (counts.fields) parts.push(msg("syncFields", { n: counts.fields }));
+    if (counts.signature) parts.push(msg("syncSignature"));
     if (record && record.submit) parts.push(msg("syncSubmit"));
     var text = parts.length ? msg("syncWaiting") + parts.join(msg("syncSep")) : msg("syncDone");
     if (offlineNow) text = msg("syncOffline") + " " + text;
@@ -409,7 +412,10 @@
     counts.failed.forEach(function (f) {
       failures.push({ code: f.code, message: f.code + " " + (byCode[f.code] ? byCode[f.code].text : "") + ":" + f.message });
     });
-    failedPhotos.forEach(function (p) { failures.push({ code: p.code, message: msg("photoFailed", { code: p.code }) + p.error }); });
+    failedPhotos.forEach(function (p) {
+      if (p.code === SIGNATURE) failures.push({ message: msg("signatureFailed") + p.error });
+      else failures.push({ code: p.code, message: msg("photoFailed", { code: p.code }) + p.error });
+    });
     failures.forEach(function (failure) {
       var item = document.createElement("li");
       item.textContent = failure.message;
@@ -638,7 +644,7 @@
       return todo.reduce(function (chain, photo) {
         return chain.then(function () {
           var form = new FormData();
-          form.append("file", photo.blob, "photo-" + photo.code + ".jpg");
+          form.append("file", photo.blob, photo.code === SIGNATURE ? "signature.png" : "photo-" + photo.code + ".jpg");
           // No unit on a visit granted outside the supervisor's scope (calibration): the photo is
           // uploaded unbound and bound to the unit when its answer is saved.
           var unitId = config.unit_id === null ? null : (r.unit_id || config.unit_id);
@@ -749,10 +755,29 @@
     });
   }
 
+  /* The on-site signature: once its image is on the server, PATCHed with the signer and the time
+     it was signed on the phone (sent again as is, it changes nothing). */
+  function stepSignature(photoIds) {
+    var signature = record.signature;
+    if (!signature || signature.rev <= (signature.sent || 0)) return Promise.resolve();
+    var attachmentId = photoIds[signature.ref];
+    if (!attachmentId) return Promise.resolve();  // the image is not on the server yet
+    var rev = signature.rev;
+    return api("PATCH", inspectionUrl(), {
+      onsite_signature_id: attachmentId, onsite_signer_name: signature.name, onsite_signed_at: signature.signed_at,
+    }).then(function (response) {
+      return check("signature", response);
+    }).then(function () {
+      return change(function (next) {
+        if (next.signature && next.signature.rev === rev) next.signature.sent = rev;
+      }).then(function () { signatureState(msg("signatureSent")); });
+    });
+  }
+
   function stepSubmit() {
     if (!record.submit) return Promise.resolve();
     var left = waiting();
-    if (left.answers || left.fields || unsentPhotos) return Promise.resolve();
+    if (left.answers || left.fields || left.signature || unsentPhotos) return Promise.resolve();
     return api("POST", inspectionUrl() + "/submit").then(function (response) {
       if (response.ok || response.status === 409) return finished();
       return readJson(response).then(function (body) {
@@ -792,7 +817,11 @@
       if (r.server_id) serverId = r.server_id;
       return stepCreate(r)
         .then(function (created) { return stepPhotos(created); })
-        .then(function (photoIds) { return stepAnswers(photoIds); })
+        .then(function (photoIds) {
+          return stepAnswers(photoIds).then(function (sent) {
+            return stepSignature(photoIds).then(function () { return sent; });
+          });
+        })
         .then(function (sent) { return stepPatch().then(function () { return sent; }); })
         .then(function (sent) { return stepSubmit().then(function () { return sent; }); });
     });
@@ -982,6 +1011,14 @@
     figureRow().querySelector(".figure-key").focus();
   });
 
+  /* Metres between two WGS-84 positions (haversine), as the server's location check measures. */
+  function metresBetween(lat1, lon1, lat2, lon2) {
+    var rad = Math.PI / 180;
+    var a = Math.pow(Math.sin((lat2 - lat1) * rad / 2), 2) +
+      Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.pow(Math.sin((lon2 - lon1) * rad / 2), 2);
+    return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
+  }
+
   // --- geolocation (inspections opened from the server; an offline start sends it on create) ---
   (function locate() {
     var box = document.getElementById("geo");
@@ -1008,11 +1045,122 @@
       box.classList.remove("warn");
       box.classList.add("ok");
       text.textContent = msg("geoOk", { m: Math.round(accuracy) });
+      // How far from the unit, against the policy's geofence (the server judges it again).
+      var unit = config.unit_position;
+      if (unit && config.geofence_m) {
+        var away = metresBetween(position.coords.latitude, position.coords.longitude, unit.lat, unit.lon);
+        var outside = away > config.geofence_m;
+        text.textContent += " · " + msg(outside ? "geoOutside" : "geoInside",
+                                        { d: Math.round(away), limit: config.geofence_m });
+        if (outside) { box.classList.remove("ok"); box.classList.add("warn"); }
+      }
     }, function (error) {
       var reasons = { 1: msg("geoPermission"), 2: msg("geoUnavailable"), 3: msg("geoTimeout") };
       warn(reasons[error.code] || error.message);
     }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
   })();
+
+  // --- the on-site signature (现场签字) --------------------------------------------------------
+  var signatureCard = document.getElementById("onsite-sign");
+  var pad = document.getElementById("signature-pad");
+  var signerInput = document.getElementById("signer-name");
+  var inked = false;
+  function signatureState(text, isError) {
+    var state = document.getElementById("signature-state");
+    if (!state) return;
+    state.textContent = text || "";
+    state.classList.toggle("error", Boolean(isError));
+  }
+  function setupPad() {
+    var ratio = window.devicePixelRatio || 1;
+    var box = pad.getBoundingClientRect();
+    pad.width = Math.max(1, Math.round(box.width * ratio));
+    pad.height = Math.max(1, Math.round(box.height * ratio));
+    var ctx = pad.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.lineWidth = 2.5;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = "#111";
+    inked = false;
+    return ctx;
+  }
+  if (signatureCard && pad && !preview) {
+    var ctx = setupPad();
+    var drawing = null;
+    var point = function (event) {
+      var box = pad.getBoundingClientRect();
+      return { x: event.clientX - box.left, y: event.clientY - box.top };
+    };
+    pad.addEventListener("pointerdown", function (event) {
+      event.preventDefault();
+      if (pad.setPointerCapture) pad.setPointerCapture(event.pointerId);
+      drawing = point(event);
+      ctx.beginPath();
+      ctx.arc(drawing.x, drawing.y, 1.2, 0, 2 * Math.PI);
+      ctx.fillStyle = "#111";
+      ctx.fill();
+      inked = true;
+    });
+    pad.addEventListener("pointermove", function (event) {
+      if (!drawing) return;
+      event.preventDefault();
+      var next = point(event);
+      ctx.beginPath();
+      ctx.moveTo(drawing.x, drawing.y);
+      ctx.lineTo(next.x, next.y);
+      ctx.stroke();
+      drawing = next;
+      inked = true;
+    });
+    ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
+      pad.addEventListener(name, function () { drawing = null; });
+    });
+    document.getElementById("signature-clear").addEventListener("click", function () {
+      ctx = setupPad();
+      signatureState("");
+    });
+    document.getElementById("signature-save").addEventListener("click", function () {
+      var name = signerInput.value.trim();
+      if (!name) { signatureState(msg("signerMissing"), true); signerInput.focus(); return; }
+      if (!inked) { signatureState(msg("signatureEmpty"), true); return; }
+      // A white background: the stored PNG reads the same wherever it is shown or printed.
+      var flat = document.createElement("canvas");
+      flat.width = pad.width;
+      flat.height = pad.height;
+      var flatCtx = flat.getContext("2d");
+      flatCtx.fillStyle = "#fff";
+      flatCtx.fillRect(0, 0, flat.width, flat.height);
+      flatCtx.drawImage(pad, 0, 0);
+      flat.toBlob(function (blob) {
+        if (!blob) { signatureState(msg("signatureEmpty"), true); return; }
+        var id = OB.newId();
+        var signedAt = new Date().toISOString();
+        var previous = record && record.signature ? record.signature.ref : null;
+        OB.updatePhoto(id, function () {
+          return { id: id, key: key, code: SIGNATURE, blob: blob,
+                   meta: { captured_at: signedAt, device: deviceName() }, server_id: null, error: null };
+        }).then(function () {
+          unsentPhotos += 1;
+          // A signature replaced before it reached the server is never sent.
+          if (!previous) return undefined;
+          return OB.photo(previous.slice(2)).then(function (old) {
+            if (!old || old.server_id) return undefined;
+            unsentPhotos = Math.max(0, unsentPhotos - 1);
+            return OB.updatePhoto(old.id, function () { return null; });
+          });
+        }).then(function () {
+          return change(function (r) {
+            var before = r.signature || { rev: 0, sent: 0 };
+            r.signature = { ref: "p:" + id, name: name, signed_at: signedAt, rev: before.rev + 1, sent: before.sent || 0 };
+          });
+        }).then(function () {
+          signatureState(msg("signatureKept"));
+          syncSoon();
+        });
+      }, "image/png");
+    });
+  }
 
   // --- submit ---------------------------------------------------------------------------------
   var submitButton = document.getElementById("submit");
@@ -1114,6 +1262,10 @@
         card.render();
         card.refresh();
       });
+      if (r.signature && signerInput) {
+        signerInput.value = r.signature.name || "";
+        signatureState(msg(r.signature.rev > (r.signature.sent || 0) ? "signatureKept" : "signatureSent"));
+      }
       Object.keys(r.patch || {}).forEach(function (name) {
         var value = r.patch[name];
         var field = document.querySelector('.inspection-field[data-field="' + name + '"]');
