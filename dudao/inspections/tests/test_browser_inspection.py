@@ -226,9 +226,11 @@ def test_supervisor_inspects_a_store_on_a_phone_and_the_manager_signs(demo_serve
     response = stranger.goto(f"{url}/inspections/{inspection_id}/")
     assert response.status == 404
 
-    # Re-inspection of the failed item, on a desktop without location permission: a warning, and
-    # the inspection goes on; the detail shows the original beside the follow-up.
+    # Re-inspection of the failed item, on a desktop without location permission: the policy asks
+    # for a position on site, so the supervisor states why there is none, and the inspection goes
+    # on with a warning; the detail shows the original beside the follow-up.
     desk.goto(f"{url}/inspections/{inspection_id}/")
+    desk.fill("#summary form input[name=location_reason]", "电脑无定位,在店内复查")
     desk.click("#summary form button[type=submit]")
     desk.wait_for_url("**/run/")
     expect(desk.locator("#geo")).to_contain_text("未能获取位置")
