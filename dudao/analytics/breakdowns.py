@@ -240,7 +240,7 @@ def supervisors(scope: Scope, period: Period) -> list[dict]:
     for row in figures.counted_inspections(scope, period).values("inspector_id").annotate(count=Count("id")).order_by():
         of(row["inspector_id"])["inspections"] = row["count"]
     for row in Finding.objects.filter(
-        scope.condition(), inspection__status__in=COUNTING_STATUSES,
+        scope.condition(), inspection__status__in=COUNTING_STATUSES, inspection__calibration=False,
         inspection__performed_at__gte=period.start_at, inspection__performed_at__lt=period.end_before,
     ).values("inspection__inspector_id").annotate(
         count=Count("id"), closed=Count("id", filter=Q(closed_at__isnull=False))

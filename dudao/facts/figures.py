@@ -11,7 +11,9 @@ The rules, one line each:
 
 inspections that count (`counted_inspections`)
     Inspections submitted or acknowledged (drafts never count) whose local `performed_at` falls
-    in the period.
+    in the period, calibration inspections left out (`Inspection.calibration`: a blind second
+    inspection assesses the inspectors, not the unit). Whatever counts inspections outside this
+    module filters with `inspections.models.COUNTED` too.
 average score (`inspection_figures`, `inspections_by_unit`)
     The mean `score` of the inspections that count and have a score.
 findings raised (`findings_raised`, `finding_figures`)
@@ -57,8 +59,7 @@ from django.utils import timezone
 
 from dudao.core.periods import Period
 from dudao.findings.models import Finding
-from dudao.inspections.choices import COUNTING_STATUSES
-from dudao.inspections.models import Answer, Inspection
+from dudao.inspections.models import COUNTED, Answer, Inspection
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Unit
 from dudao.planning.choices import PlanStatus, VisitStatus
@@ -144,9 +145,10 @@ def visit_counts() -> dict:
 
 # --- the record sets every figure counts ------------------------------------------------------
 def counted_inspections(scope: Scope, period: Period):
-    """Inspections that count: submitted or acknowledged, local `performed_at` in the period."""
+    """Inspections that count: submitted or acknowledged, not calibration, local `performed_at` in
+    the period."""
     return Inspection.objects.filter(
-        scope.condition(), status__in=COUNTING_STATUSES,
+        scope.condition(), COUNTED,
         performed_at__gte=period.start_at, performed_at__lt=period.end_before,
     )
 

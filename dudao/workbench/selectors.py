@@ -231,7 +231,7 @@ def store_open_findings(actor, today: dt.date) -> Section:
 def inspections_to_acknowledge(actor, today: dt.date) -> Section:
     """Submitted inspections of the person's store waiting for their signature."""
     inspections = (
-        Inspection.objects.visible_to(actor, "acknowledge").filter(status=InspectionStatus.SUBMITTED)
+        Inspection.objects.visible_to(actor, "acknowledge").filter(status=InspectionStatus.SUBMITTED, calibration=False)
         .exclude(inspector=actor).select_related("unit", "template", "inspector")
         .order_by("submitted_at", "id")
     )
