@@ -233,7 +233,7 @@ def supervisors(scope: Scope, period: Period) -> list[dict]:
     def of(person_id: int) -> dict:
         return people.setdefault(person_id, {"planned": 0, "done": 0, "inspections": 0, "findings": 0, "closed": 0})
 
-    for row in figures.planned_visits(scope, period).values("supervisor_id").annotate(
+    for row in figures.assigned_visits(scope, period).values("supervisor_id").annotate(
         **figures.visit_counts()
     ).order_by():
         of(row["supervisor_id"]).update(planned=row["planned"], done=row["done"])

@@ -400,7 +400,7 @@ def this_month(today: dt.date) -> Period:
 def supervisor_figures(actor, period: Period) -> FigureGroup:
     """The supervisor's own work: their visits, inspections, findings and average score."""
     everywhere = Scope.organisation(actor.organization_id)
-    visits = facts.plan_completion(facts.planned_visits(everywhere, period).filter(supervisor=actor))
+    visits = facts.plan_completion(facts.assigned_visits(everywhere, period).filter(supervisor=actor))
     inspections = facts.counted_inspections(everywhere, period).filter(inspector=actor).aggregate(
         **facts.inspection_counts())
     findings = facts.findings_raised(everywhere, period).filter(created_by=actor).aggregate(**facts.finding_counts())

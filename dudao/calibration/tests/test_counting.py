@@ -33,14 +33,17 @@ def unit_figures(world):
     inspection average, and what planning reads of recent scores."""
     unit = world.unit("store1")
     today = timezone.localdate()
-    period = Period(today - dt.timedelta(days=7), today)
+    period = Period(today - dt.timedelta(days=7), today + dt.timedelta(days=30))
     results = [r for r in evaluation.site_units(world.org.pk) if r.unit_id == unit.pk]
     evaluation.gather(world.org.pk, results, period, today)
     gathered = results[0]
     return {
         "figures": figures.inspection_figures(Scope.of_unit(unit), period),
         "by_unit": figures.inspections_by_unit(Scope.organisation(world.org.pk), period),
-        "gather": (gathered.inspection_count, gathered.inspection_scored, gathered.inspection_total),
+        "gather": (gathered.inspection_count, gathered.inspection_scored, gathered.inspection_total,
+                   gathered.visits_planned, gathered.visits_done),
+        "visits": figures.visits_by_unit(Scope.organisation(world.org.pk), period),
+        "coverage": figures.coverage_figures(Scope.of_unit(world.unit("east")), period, 0),
         "failed_items": figures.most_failed_items(figures.counted_inspections(Scope.of_unit(unit), period), 10),
         "recent": list(recent_scores(world.org.pk, [unit.pk], timezone.now() - dt.timedelta(days=7))),
     }
@@ -74,8 +77,12 @@ def test_the_granted_second_inspection_is_flagged_and_counts_for_nothing(world):
     assert list(Finding.objects.filter(inspection=first).order_by("pk").values()) == first_findings
     assert not Notification.objects.filter(kind="inspection.submitted", object_id=str(second.pk)).exists()
     assert Notification.objects.count() == notices_before
-    # The visit is the second supervisor's assignment: done; the pair completes.
-    assert Visit.objects.get(pk=pair.second_visit_id).status == VisitStatus.DONE
+    # The visit is the second supervisor's assignment: done, and counted as theirs; the pair completes.
+    visit = Visit.objects.get(pk=pair.second_visit_id)
+    assert visit.status == VisitStatus.DONE
+    window = Period(visit.date, visit.date)
+    assert figures.visits_by_supervisor(Scope.organisation(world.org.pk), window)[west.pk] == {
+        "visits_planned": 1, "visits_done": 1, "visit_rate": 100}
     services.calibration_sync(organization_id=world.org.pk)
     pair.refresh_from_db()
     assert pair.status == PairStatus.COMPLETED and pair.second_inspection_id == second.pk
