@@ -565,6 +565,8 @@ def inspection_follow_up(*, actor, original: Inspection, mode: str = InspectionM
     original failed. On site it checks in like any inspection (`inspection_create`)."""
     if original.status not in COUNTING_STATUSES:
         raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("只能复查已提交的检查"))
+    if original.calibration:
+        raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("校准复查不计入门店统计,无需整改复查"))
     if not original.answers.filter(is_current=True, failed=True).exists():
         raise validation_error("inspection_id", _("原检查没有不合格项,无需复查"))
     return inspection_create(

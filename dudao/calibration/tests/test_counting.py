@@ -120,4 +120,18 @@ def test_the_api_and_the_detail_page_show_the_flag(world, client):
     regular = inspect(world, world.person("supervisor"), world.unit("store1"), [P, P, P, P])
     assert client.get(f"/api/v1/inspections/{regular.pk}").json()["calibration"] is False
     assert "校准复查,不计入门店统计" not in client.get(regular.get_absolute_url()).content.decode()
+
+
+def test_a_calibration_inspection_has_no_follow_up(world, client):
+    from dudao.core.errors import ApplicationError
+
+    west, _first, pair = start_second(world)
+    second = inspect(world, west, world.unit("store1"), [F, P, P, P], visit=pair.second_visit)
+    client.force_login(world.person("admin"))
+    page = client.get(second.get_absolute_url())
+    assert page.status_code == 200 and "复查 1 个不合格项" not in page.content.decode()
+    before = Inspection.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        inspection_services.inspection_follow_up(actor=world.person("admin"), original=second)
+    assert refused.value.code == "invalid_transition" and Inspection.objects.count() == before
     assert template(world).pk  # the calibration template is the one the pair copied
