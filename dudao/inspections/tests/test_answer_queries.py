@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from dudao.inspections import services
 from dudao.inspections.models import Answer
 
-from .factories import check_items, make_template
+from .factories import AT_STORE, check_items, make_template
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def supervisor_client(client, world):
 def _inspection(world, items: int):
     template = make_template(world, check_items(items), name=f"检查表{items}")
     inspection, _created = services.inspection_create(actor=world.people["supervisor"], unit=world.units["store1"],
-                                                      template=template)
+                                                      template=template, **AT_STORE)
     return inspection
 
 
