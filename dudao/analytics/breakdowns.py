@@ -233,14 +233,14 @@ def supervisors(scope: Scope, period: Period) -> list[dict]:
     def of(person_id: int) -> dict:
         return people.setdefault(person_id, {"planned": 0, "done": 0, "inspections": 0, "findings": 0, "closed": 0})
 
-    for row in figures.planned_visits(scope, period).values("supervisor_id").annotate(
+    for row in figures.assigned_visits(scope, period).values("supervisor_id").annotate(
         **figures.visit_counts()
     ).order_by():
         of(row["supervisor_id"]).update(planned=row["planned"], done=row["done"])
     for row in figures.counted_inspections(scope, period).values("inspector_id").annotate(count=Count("id")).order_by():
         of(row["inspector_id"])["inspections"] = row["count"]
     for row in Finding.objects.filter(
-        scope.condition(), inspection__status__in=COUNTING_STATUSES,
+        scope.condition(), inspection__status__in=COUNTING_STATUSES, inspection__calibration=False,
         inspection__performed_at__gte=period.start_at, inspection__performed_at__lt=period.end_before,
     ).values("inspection__inspector_id").annotate(
         count=Count("id"), closed=Count("id", filter=Q(closed_at__isnull=False))

@@ -62,7 +62,8 @@ def candidates(organization_id: int, since: dt.datetime):
     second_visits = CalibrationPair.objects.filter(organization_id=organization_id, second_visit__isnull=False)
     return (
         Inspection.objects.filter(organization_id=organization_id, status__in=COUNTING_STATUSES,
-                                  mode=InspectionMode.ON_SITE, submitted_at__gte=since, follow_up_of__isnull=True)
+                                  mode=InspectionMode.ON_SITE, submitted_at__gte=since, follow_up_of__isnull=True,
+                                  calibration=False)
         .exclude(pk__in=CalibrationPair.objects.filter(organization_id=organization_id).values("first_inspection_id"))
         .exclude(visit_id__in=second_visits.values("second_visit_id"))
         .select_related("unit", "template", "inspector").order_by("submitted_at", "id")

@@ -11,7 +11,9 @@ The rules, one line each:
 
 inspections that count (`counted_inspections`)
     Inspections submitted or acknowledged (drafts never count) whose local `performed_at` falls
-    in the period.
+    in the period, calibration inspections left out (`Inspection.calibration`: a blind second
+    inspection assesses the inspectors, not the unit). Whatever counts inspections outside this
+    module filters with `inspections.models.COUNTED` too.
 average score (`inspection_figures`, `inspections_by_unit`)
     The mean `score` of the inspections that count and have a score.
 findings raised (`findings_raised`, `finding_figures`)
@@ -30,7 +32,9 @@ median closure days (`median_closure_days`)
 plan completion (`plan_completion`, `coverage_figures`, `visits_by_unit`)
     Visits of published plans dated in the period, cancelled ones left out, are planned; those
     with status done are done (a visit becomes done only when its inspection is submitted);
-    completion = done / planned in percent.
+    completion = done / planned in percent. A calibration visit (one outside its plan's scope:
+    only calibration schedules those, planning refuses them) is no visit of the unit; it counts
+    only as its supervisor's assignment (`assigned_visits`, `visits_by_supervisor`).
 coverage (`coverage_figures`)
     Active sites (store, branch, plant) in scope, and of them the sites with at least one
     inspection that counts; unit_rate = inspected / sites in percent.
@@ -57,8 +61,7 @@ from django.utils import timezone
 
 from dudao.core.periods import Period
 from dudao.findings.models import Finding
-from dudao.inspections.choices import COUNTING_STATUSES
-from dudao.inspections.models import Answer, Inspection
+from dudao.inspections.models import COUNTED, Answer, Inspection
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Unit
 from dudao.planning.choices import PlanStatus, VisitStatus
@@ -69,6 +72,9 @@ from .scope import Scope
 
 ONE_DECIMAL = Decimal("0.1")
 SECONDS_PER_DAY = Decimal(86400)
+
+# A visit of a unit its plan covers: every visit but a calibration's (planning refuses the others).
+WITHIN_PLAN_SCOPE = Q(unit__path__startswith=F("plan__scope_unit__path"))
 
 # A finding closed on or before its due date (the local date of closing counts).
 CLOSED_ON_TIME = Q(closed_at__isnull=False, closed_at__date__lte=F("due_date"))
@@ -144,9 +150,10 @@ def visit_counts() -> dict:
 
 # --- the record sets every figure counts ------------------------------------------------------
 def counted_inspections(scope: Scope, period: Period):
-    """Inspections that count: submitted or acknowledged, local `performed_at` in the period."""
+    """Inspections that count: submitted or acknowledged, not calibration, local `performed_at` in
+    the period."""
     return Inspection.objects.filter(
-        scope.condition(), status__in=COUNTING_STATUSES,
+        scope.condition(), COUNTED,
         performed_at__gte=period.start_at, performed_at__lt=period.end_before,
     )
 
@@ -174,11 +181,18 @@ def findings_closed(scope: Scope, period: Period):
     return Finding.objects.filter(scope.condition(), closed_at__gte=period.start_at, closed_at__lt=period.end_before)
 
 
-def planned_visits(scope: Scope, period: Period):
-    """Visits of published plans dated in the period, cancelled ones left out."""
+def assigned_visits(scope: Scope, period: Period):
+    """Visits of published plans dated in the period, cancelled ones left out: the supervisors'
+    assignments, calibration visits included."""
     return Visit.objects.filter(
         scope.condition(), date__gte=period.start, date__lte=period.end, plan__status=PlanStatus.PUBLISHED,
     ).exclude(status=VisitStatus.CANCELLED)
+
+
+def planned_visits(scope: Scope, period: Period):
+    """The visits of the units: `assigned_visits` within their plan's scope (a calibration visit,
+    the only kind outside it, is not a visit of the unit)."""
+    return assigned_visits(scope, period).filter(WITHIN_PLAN_SCOPE)
 
 
 def sites(scope: Scope):
@@ -313,7 +327,7 @@ def visits_by_unit(scope: Scope, period: Period) -> dict[int, dict]:
 def visits_by_supervisor(scope: Scope, period: Period) -> dict[int, dict]:
     """`plan_completion` per assigned supervisor (one grouped query): a supervisor's own planned
     visits and how many are done, the appraisal's coverage KPI."""
-    rows = planned_visits(scope, period).values("supervisor_id").annotate(**visit_counts()).order_by()
+    rows = assigned_visits(scope, period).values("supervisor_id").annotate(**visit_counts()).order_by()
     return {
         row["supervisor_id"]: {"visits_planned": row["planned"], "visits_done": row["done"],
                                "visit_rate": percent(row["done"], row["planned"])}

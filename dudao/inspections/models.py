@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from dudao.core.scoping import OrgScopedModel
 from dudao.org.choices import Role
 
-from .choices import InspectionMode, InspectionStatus, LocationFlag
+from .choices import COUNTING_STATUSES, InspectionMode, InspectionStatus, LocationFlag
 from .workflow import INSPECTION
 
 INSPECTION_READERS = frozenset({
@@ -18,6 +18,9 @@ INSPECTION_READERS = frozenset({
     Role.REGION_MANAGER, Role.UNIT_MANAGER,
 })
 INSPECTORS = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.SUPERVISOR})
+# An inspection that counts in figures, whatever the period (`dudao.facts.figures`, the one
+# definition, and the few readers below facts): submitted or acknowledged, and not a calibration.
+COUNTED = Q(status__in=COUNTING_STATUSES, calibration=False)
 
 
 class Inspection(OrgScopedModel):
@@ -60,6 +63,10 @@ class Inspection(OrgScopedModel):
     # The supervisor's stated reason for checking in without a position or outside the geofence:
     # the exception the policy allows, kept as evidence.
     location_reason = models.CharField(_("定位说明"), max_length=500, blank=True)
+    # A calibration's blind second inspection (made for a visit granted through `registry`): an
+    # assessment of the inspectors, not a verdict on the unit. It counts in no figure, raises no
+    # finding and is not acknowledged (`facts.figures.counted_inspections`, `inspection_submit`).
+    calibration = models.BooleanField(_("校准复查"), default=False)
     earned_points = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     possible_points = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)

@@ -18,9 +18,10 @@ def can_edit_inspection(actor, inspection) -> bool:
 
 def can_acknowledge_inspection(actor, inspection) -> bool:
     """The unit's manager signs a submitted inspection (visibility with the `acknowledge` action is checked
-    by the access helper); the inspector never signs their own."""
+    by the access helper); the inspector never signs their own, and nobody a calibration inspection."""
     return (
         inspection.status == InspectionStatus.SUBMITTED
+        and not inspection.calibration
         and inspection.inspector_id != actor.pk
         and actor.has_role(Role.UNIT_MANAGER)
     )

@@ -1,7 +1,7 @@
 """What planning reads of inspections and of the findings they raise, registered into
 `dudao.planning.registry` in `InspectionsConfig.ready()`: planning sits below both apps and never
-imports them. Inspections that count are submitted or acknowledged ones (`COUNTING_STATUSES`);
-a draft counts for nothing."""
+imports them. Inspections that count are submitted or acknowledged ones that are not calibration
+inspections (`models.COUNTED`, as in `dudao.facts.figures`); a draft counts for nothing."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from django.db.models import Count, Q
 from dudao.findings.choices import FindingStatus
 from dudao.findings.models import Finding
 
-from .choices import COUNTING_STATUSES
-from .models import Inspection
+from .models import COUNTED, Inspection
 
 
 def ad_hoc_inspections(organization_id: int, unit_ids: list[int], begin: dt.datetime, finish: dt.datetime):
     """(unit_id, inspector_id, performed_at) of counting inspections made without a planned visit."""
     return Inspection.objects.filter(
-        organization_id=organization_id, unit_id__in=unit_ids, visit__isnull=True, status__in=COUNTING_STATUSES,
+        COUNTED, organization_id=organization_id, unit_id__in=unit_ids, visit__isnull=True,
         performed_at__gte=begin, performed_at__lt=finish,
     ).values_list("unit_id", "inspector_id", "performed_at")
 
@@ -27,8 +26,8 @@ def ad_hoc_inspections(organization_id: int, unit_ids: list[int], begin: dt.date
 def recent_scores(organization_id: int, unit_ids: list[int], since: dt.datetime):
     """(unit_id, score, performed_at) of scored counting inspections since `since`, newest first per unit."""
     return (
-        Inspection.objects.filter(organization_id=organization_id, unit_id__in=unit_ids, performed_at__gte=since,
-                                  status__in=COUNTING_STATUSES, score__isnull=False)
+        Inspection.objects.filter(COUNTED, organization_id=organization_id, unit_id__in=unit_ids,
+                                  performed_at__gte=since, score__isnull=False)
         .order_by("unit_id", "-performed_at")
         .values_list("unit_id", "score", "performed_at")
     )

@@ -9,6 +9,10 @@ supervisor of another region). The granting app registers one `VisitGrant` in it
   `visit` although the unit lies outside their scope;
 - `granted_visits(actor)` -> a queryset of visit ids: the visits so granted to the actor, so that
   they see (and answer) the inspections they made for them, and nothing else of that unit.
+
+An inspection started through a grant (the unit outside the actor's own scope) is a calibration
+inspection (`Inspection.calibration`): it counts in no figure, raises no finding and is not
+acknowledged by the unit.
 """
 
 from __future__ import annotations

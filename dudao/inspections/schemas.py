@@ -77,6 +77,7 @@ class InspectionOut(Schema):
     inspector_id: int
     visit_id: int | None
     follow_up_of_id: int | None
+    calibration: bool
     client_id: str
     performed_at: dt.datetime
     created_at: dt.datetime

@@ -35,7 +35,7 @@ from .permissions import can_acknowledge_inspection, can_edit_inspection
 from .workflow import INSPECTION
 
 INSPECTION_AUDIT_FIELDS = [
-    "unit", "template", "visit", "follow_up_of", "mode", "status", "inspector", "client_id", "performed_at",
+    "unit", "template", "visit", "follow_up_of", "calibration", "mode", "status", "inspector", "client_id", "performed_at",
     "opening_notes", "interview_notes", "figures", "latitude", "longitude", "location_accuracy_m",
     "distance_m", "location_flag", "location_reason", "earned_points", "possible_points", "score", "passed", "critical_failed", "submitted_at",
     "acknowledged_by", "acknowledged_at", "acknowledgement_comment",
@@ -114,8 +114,9 @@ def inspection_create(
                     ErrorCode.CONFLICT, _("client_id 已用于另一个不同的检查"), {"fields": {"client_id": [client_id]}}
                 )
             return existing, False
-    granted = visit is not None and visit.unit_id == unit.pk and registry.may_inspect(actor, visit)
-    if not (actor_covers(actor, INSPECTORS, unit.path) or granted) or unit.organization_id != actor.organization_id:
+    own = actor_covers(actor, INSPECTORS, unit.path)
+    granted = not own and visit is not None and visit.unit_id == unit.pk and registry.may_inspect(actor, visit)
+    if not (own or granted) or unit.organization_id != actor.organization_id:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
     if unit.kind not in LEAF_KINDS:
         raise validation_error("unit_id", _("只能检查门店、网点或厂站"))
@@ -141,7 +142,7 @@ def inspection_create(
         inspector=actor, client_id=client_id, request_fingerprint=print_, performed_at=performed_at,
         latitude=latitude, longitude=longitude, location_accuracy_m=location_accuracy_m,
         distance_m=checked.distance_m, location_flag=checked.flag, location_reason=checked.reason,
-        opening_notes=opening_notes, follow_up_of=follow_up_of,
+        opening_notes=opening_notes, follow_up_of=follow_up_of, calibration=granted,
     )
     if follow_up_of is not None:
         inspection.carried_item_ids = sorted(
@@ -416,7 +417,10 @@ def _score(inspection: Inspection, items: list[Item], answers: dict[int, Answer]
 def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None = None) -> SubmitResult:
     """Score by the rule, freeze the answers, create one finding per failed item, mark the planned
     visit it was made for done, ask the unit's manager to sign. Refused, naming the codes, while
-    scorable items are unanswered or a required photo is missing."""
+    scorable items are unanswered or a required photo is missing.
+
+    A calibration inspection (`Inspection.calibration`) is scored and marks its visit done, but
+    raises no finding and asks nobody to sign: it ends at submitted."""
     from dudao.findings.services import findings_create_for_inspection
     from dudao.planning.services import visit_mark_done
 
@@ -452,6 +456,8 @@ def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None 
     })
     if inspection.visit_id is not None:
         visit_mark_done(visit=inspection.visit, inspection=inspection)
+    if inspection.calibration:
+        return SubmitResult(inspection, [])
     items_by_id = {i.pk: i for i in items}
     failed = [a for a in answers.values() if a.failed]
     for answer in failed:
@@ -567,7 +573,7 @@ def answer_correct(*, actor, inspection: Inspection, item_code: str, value, note
     inspection.score, inspection.passed, inspection.critical_failed = result.score, result.passed, result.critical_failed
     inspection.save()
     new = answers[item.pk]
-    if new.failed and not old.failed:
+    if new.failed and not old.failed and not inspection.calibration:
         new.item = item
         findings_create_for_inspection(actor=actor, inspection=inspection, failed_answers=[new])
     record_event(actor=actor, action="inspection.correct", obj=inspection, before=before,
@@ -586,6 +592,8 @@ def inspection_follow_up(*, actor, original: Inspection, mode: str = InspectionM
     original failed. On site it checks in like any inspection (`inspection_create`)."""
     if original.status not in COUNTING_STATUSES:
         raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("只能复查已提交的检查"))
+    if original.calibration:
+        raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("校准复查不计入门店统计,无需整改复查"))
     if not original.answers.filter(is_current=True, failed=True).exists():
         raise validation_error("inspection_id", _("原检查没有不合格项,无需复查"))
     return inspection_create(

@@ -206,7 +206,7 @@ def inspection_detail(request, inspection_id: int):
         follow_ups=list(inspection.follow_ups.visible_to(actor).order_by("performed_at", "id")),
         can_continue=can_edit_inspection(actor, inspection),
         can_acknowledge=can_acknowledge_inspection(actor, inspection) and _in_scope(actor, inspection, "acknowledge"),
-        can_follow_up=bool(submitted and context["failed_count"] and can_inspect(actor)
+        can_follow_up=bool(submitted and not inspection.calibration and context["failed_count"] and can_inspect(actor)
                            and _in_scope(actor, inspection, "inspect")),
         acknowledge_form=AcknowledgeForm(),
         follow_up_client_id=new_client_id(),

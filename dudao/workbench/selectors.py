@@ -231,7 +231,7 @@ def store_open_findings(actor, today: dt.date) -> Section:
 def inspections_to_acknowledge(actor, today: dt.date) -> Section:
     """Submitted inspections of the person's store waiting for their signature."""
     inspections = (
-        Inspection.objects.visible_to(actor, "acknowledge").filter(status=InspectionStatus.SUBMITTED)
+        Inspection.objects.visible_to(actor, "acknowledge").filter(status=InspectionStatus.SUBMITTED, calibration=False)
         .exclude(inspector=actor).select_related("unit", "template", "inspector")
         .order_by("submitted_at", "id")
     )
@@ -400,7 +400,7 @@ def this_month(today: dt.date) -> Period:
 def supervisor_figures(actor, period: Period) -> FigureGroup:
     """The supervisor's own work: their visits, inspections, findings and average score."""
     everywhere = Scope.organisation(actor.organization_id)
-    visits = facts.plan_completion(facts.planned_visits(everywhere, period).filter(supervisor=actor))
+    visits = facts.plan_completion(facts.assigned_visits(everywhere, period).filter(supervisor=actor))
     inspections = facts.counted_inspections(everywhere, period).filter(inspector=actor).aggregate(
         **facts.inspection_counts())
     findings = facts.findings_raised(everywhere, period).filter(created_by=actor).aggregate(**facts.finding_counts())

@@ -8,7 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from dudao.inspections import services as inspection_services
-from dudao.inspections.tests.factories import check_items, make_template
+from dudao.inspections.tests.factories import AT_STORE, check_items, make_template
 from dudao.org import services as org_services
 from dudao.org.choices import Role
 from dudao.org.testing import make_person
@@ -39,7 +39,8 @@ def inspect(world, person, unit, answers: list[str], *, when: dt.datetime | None
     when = when or timezone.now() - dt.timedelta(days=1)
     tpl = visit.template if visit is not None else template(world)
     inspection, _created = inspection_services.inspection_create(
-        actor=person, unit=unit, template=tpl, visit=visit, performed_at=when, now=max(when, timezone.now()))
+        actor=person, unit=unit, template=tpl, visit=visit, performed_at=when, now=max(when, timezone.now()),
+        **AT_STORE)
     items = inspection_services.scorable_items(inspection)
     inspection_services.answers_upsert(actor=person, inspection=inspection, answers=[
         {"item_code": item.code, "value": value} for item, value in zip(items, answers, strict=True)])

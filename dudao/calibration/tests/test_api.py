@@ -88,7 +88,7 @@ def test_the_default_period_is_the_policy_window(world, client):
     assert (body["pairs"], body["agreement"], body["kappa"], body["supervisors"]) == (0, None, None, [])
 
 
-API_QUERIES = 10
+API_QUERIES = 9
 
 
 @pytest.mark.django_db

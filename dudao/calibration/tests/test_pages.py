@@ -110,7 +110,7 @@ def test_a_reversed_period_is_refused_on_the_form(world, client):
     assert response.status_code == 422 and "开始日期不能晚于结束日期" in response.content.decode()
 
 
-PAGE_QUERIES = 11
+PAGE_QUERIES = 10
 
 
 @pytest.mark.django_db
