@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0004_check_in_location'),
+        ('inspections', '0005_inspection_onsite_signature'),
     ]
 
     operations = [
