@@ -98,7 +98,7 @@ def test_kpi_values_list_queries_are_pinned_and_do_not_grow_with_page_size(world
 
     queries(1)
     # the session and person, the page, its count, the other sources, the data checks, and framework reads
-    assert queries(1) == queries(6) == 12
+    assert queries(1) == queries(6) == 11
 
 
 def test_a_target_after_its_period_started_answers_pending_with_the_approval(live_world, api_for):
