@@ -46,7 +46,8 @@ OFFLINE_TEMPLATES = 20
 SHELL = (
     "dudao/dudao.css", "dudao/htmx.min.js", "dudao/header.js", "dudao/favicon.svg", "dudao/bell.svg",
     "inspections/inspections.css", "inspections/run.js", "inspections/start.js", "inspections/pwa.js",
-    "inspections/offline.js", "inspections/outbox.js", "inspections/icons/icon-192.png", "inspections/icons/icon-512.png",
+    "inspections/offline.js", "inspections/outbox.js", "inspections/checkin.js", "inspections/icons/icon-192.png",
+    "inspections/icons/icon-512.png",
 )
 """Static files every offline page needs: cached when the worker installs."""
 
