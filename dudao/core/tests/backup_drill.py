@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import os
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 from django.apps import apps
@@ -37,7 +38,8 @@ def build_small_org():
             {"code": "A1", "text": "地面清洁", "kind": "check", "points": 10},
             {"code": "A2", "text": "冷柜温度", "kind": "check", "points": 10}]}]))
     for unit_key in ("store1", "store2"):
-        inspection, _ = services.inspection_create(actor=supervisor, unit=world.unit(unit_key), template=template)
+        inspection, _ = services.inspection_create(actor=supervisor, unit=world.unit(unit_key), template=template,
+                                                   latitude=Decimal("31.230416"), longitude=Decimal("121.473701"))
         services.answers_upsert(actor=supervisor, inspection=inspection,
                                 answers=[{"item_code": "A1", "value": "fail"}, {"item_code": "A2", "value": "pass"}])
         services.inspection_submit(actor=supervisor, inspection=inspection)

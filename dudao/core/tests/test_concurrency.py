@@ -44,6 +44,7 @@ def _phone_script(client, phone: int, store_ids: list[int], template_id: int, ca
         store = store_ids[(phone + round_) % len(store_ids)]
         created = record(client.post("/api/v1/inspections", json={
             "unit_id": store, "template_id": template_id, "client_id": f"phone{phone}-insp{round_}",
+            "latitude": "31.230416", "longitude": "121.473701",  # the packs ask for a check-in position
         }), "inspection create")
         if created.status_code not in (200, 201):
             continue
