@@ -32,6 +32,7 @@ from . import location, registry, scoring
 from .choices import COUNTING_STATUSES, InspectionMode
 from .models import INSPECTORS, Answer, Inspection
 from .permissions import can_acknowledge_inspection, can_edit_inspection
+from .signatures import onsite_signature_image
 from .workflow import INSPECTION
 
 INSPECTION_AUDIT_FIELDS = [
@@ -180,7 +181,7 @@ def inspection_update(*, actor, inspection: Inspection, **changes) -> Inspection
         raise validation_error(sorted(unknown)[0], _("不能修改此字段"))
     if "figures" in changes and changes["figures"] is not None and not isinstance(changes["figures"], dict):
         raise validation_error("figures", _("采集数据必须是键值对"))
-    signature = _onsite_signature(actor, inspection, changes.get("onsite_signature_id"))
+    signature = onsite_signature_image(actor, inspection, changes.get("onsite_signature_id"))
     before = snapshot(inspection, INSPECTION_AUDIT_FIELDS)
     for field, value in changes.items():
         if value is not None:
@@ -204,24 +205,6 @@ def inspection_update(*, actor, inspection: Inspection, **changes) -> Inspection
     if after != before:
         record_event(actor=actor, action="inspection.update", obj=inspection, before=before, after=after)
     return inspection
-
-
-def _onsite_signature(actor, inspection: Inspection, attachment_id: int | None) -> Attachment | None:
-    """The signature image given for the inspection: an image this actor uploaded in the inspection's
-    organisation, not yet evidence of another object."""
-    if attachment_id is None:
-        return None
-    signature = Attachment.objects.filter(
-        pk=attachment_id, organization_id=inspection.organization_id, uploaded_by_id=actor.pk
-    ).first()
-    if signature is None:
-        raise validation_error("onsite_signature_id", _("签字图片不存在"))
-    if not signature.is_image:
-        raise validation_error("onsite_signature_id", _("签字必须是图片"))
-    if (signature.object_type or signature.object_id) and (
-        signature.object_type, signature.object_id) != (inspection._meta.label_lower, str(inspection.pk)):
-        raise validation_error("onsite_signature_id", _("该图片已关联到其他对象"))
-    return signature
 
 
 # --- locks -----------------------------------------------------------------------------------
