@@ -270,18 +270,27 @@ def console_errors(page) -> list[str]:
 
 
 def login(page, base_url: str, username: str, password: str) -> None:
-    """Sign in through the login form; fails with the page's error text if it stays on /login/."""
+    """Sign in through the login form; fails with what the page shows if it stays on /login/."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page.goto(f"{base_url.rstrip('/')}/login/")
-    page.fill("#id_username", username)
+    def shown() -> str:
+        errors = page.locator(".errorlist, .messages").all_inner_texts()
+        body = " ".join(page.locator("body").inner_text().split())[:400] if page.locator("body").count() else ""
+        return f"{page.url} {errors or ''} {body!r}"
+
+    answer = page.goto(f"{base_url.rstrip('/')}/login/")
+    try:
+        page.fill("#id_username", username)
+    except PlaywrightTimeout:
+        status = answer.status if answer else None
+        raise AssertionError(f"no login form for {username!r} (status {status}): {shown()}") from None
     page.fill("#id_password", password)
-    page.press("#id_password", "Enter")
+    with page.expect_response(lambda r: r.request.method == "POST" and "/login/" in r.url) as posted:
+        page.press("#id_password", "Enter")
     try:
         page.wait_for_url(lambda url: "/login/" not in url, timeout=10_000)
     except PlaywrightTimeout:
-        errors = page.locator(".errorlist, .messages").all_inner_texts()
-        raise AssertionError(f"login as {username!r} failed: {errors or page.url}") from None
+        raise AssertionError(f"login as {username!r} failed (status {posted.value.status}): {shown()}") from None
 
 
 def screenshot(page, name: str, *, full_page: bool = True) -> Path:

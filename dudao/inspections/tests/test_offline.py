@@ -133,6 +133,24 @@ def test_every_page_links_the_manifest_and_installs_the_worker(client, world):
     assert 'id="precache-now"' in text  # "my work" refreshes what the phone keeps
 
 
+def test_a_background_fetch_of_the_worker_leaves_one_time_messages_for_the_page_seen_next(client, world):
+    """The worker keeps pages while the person works: its fetch must not eat their "已保存"."""
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    client.force_login(world.people["supervisor"])
+    storage = CookieStorage(RequestFactory().get("/"))
+    client.cookies[storage.cookie_name] = storage._encode([Message(constants.SUCCESS, "已提交审批")])
+    home = reverse("inspections:my-work")
+    background = client.get(home, headers={"X-Dudao-Background": "keep"})
+    assert background.status_code == 200 and "已提交审批" not in background.content.decode()
+    seen = client.get(home)
+    assert "已提交审批" in seen.content.decode()
+    assert "已提交审批" not in client.get(home).content.decode()  # shown once
+
+
 # --- what a phone keeps ------------------------------------------------------------------------
 def precache_of(client, person):
     client.force_login(person)

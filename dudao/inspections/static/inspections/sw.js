@@ -17,6 +17,11 @@ var SETTINGS = /*SETTINGS*/{};
 var SHELL_CACHE = "dudao-shell-" + SETTINGS.version;
 var PAGES_CACHE = "dudao-pages-v1";
 var NETWORK_WAIT = 8000;
+/* How the worker fetches pages on its own (precache, refresh): it never follows a redirect (a
+ * signed-out fetch would otherwise load the sign-in page, whose new CSRF cookie breaks a sign-in
+ * form open in a tab), and it says so in a header, for which the server renders no one-time messages
+ * (a background fetch must not eat the "已保存" meant for the page the person is about to see). */
+var BACKGROUND = { credentials: "same-origin", redirect: "manual", headers: { "X-Dudao-Background": "keep" } };
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -146,7 +151,9 @@ self.addEventListener("fetch", function (event) {
 
 /* Keep every page the supervisor's next seven days need (the list comes from the server). */
 function precache() {
-  return fetch(SETTINGS.precache, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  return fetch(SETTINGS.precache, {
+    credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json", "X-Dudao-Background": "keep" },
+  })
     .then(function (response) {
       if (!response.ok || response.redirected) throw new Error(String(response.status));
       return response.json();
@@ -155,7 +162,7 @@ function precache() {
       return caches.open(PAGES_CACHE).then(function (cache) {
         var wanted = new Set(body.pages.map(function (page) { return new URL(page, self.location.origin).href; }));
         return Promise.all(body.pages.map(function (page) {
-          return fetch(page, { credentials: "same-origin" }).then(function (response) {
+          return fetch(page, BACKGROUND).then(function (response) {
             if (goodPage(response)) return cache.put(new URL(page, self.location.origin).href, response);
             return undefined;
           }).catch(function () { return undefined; });
@@ -182,7 +189,7 @@ self.addEventListener("message", function (event) {
       reply({ type: "precached", pages: body.pages.length, visits: body.visits.length, csrf: body.csrf });
     }).catch(function (error) { reply({ type: "precache-failed", message: String(error && error.message) }); }));
   } else if (data.type === "refresh" && data.url && keptPage(data.url)) {
-    event.waitUntil(fetch(data.url, { credentials: "same-origin" }).then(function (response) {
+    event.waitUntil(fetch(data.url, BACKGROUND).then(function (response) {
       if (goodPage(response)) {
         return caches.open(PAGES_CACHE).then(function (cache) { return cache.put(data.url, response); });
       }
