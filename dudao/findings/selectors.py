@@ -18,7 +18,7 @@ from dudao.core.models import Attachment
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.org.choices import LEAF_KINDS
 from dudao.org.models import Person, Unit
-from dudao.org.selectors import Regions
+from dudao.org.selectors import Regions, within_unit
 from dudao.policies.choices import Severity
 
 from .choices import FindingEventKind, FindingSource, FindingStatus, SavedView
@@ -98,15 +98,6 @@ def awaiting_acceptance(actor) -> QuerySet:
     return queryset
 
 
-def _in_subtree(findings: QuerySet, actor, unit_id: int) -> QuerySet:
-    """Findings at the unit or below it: one indexed prefix match on the unit's materialised path
-    (`LIKE '/1/4/%'`), read first, instead of a `LIKE '%/4/%'` that must scan every path. A unit of
-    another organisation, or none, matches nothing."""
-    path = (Unit.objects.filter(pk=unit_id, organization_id=actor.organization_id)
-            .values_list("path", flat=True).first())
-    return findings.filter(unit__path__startswith=path) if path else findings.none()
-
-
 def finding_list(actor, filters: FindingFilters | None = None, *, today: dt.date | None = None) -> QuerySet:
     """The findings the actor sees, filtered, newest first, with what a list row shows."""
     filters = filters or FindingFilters()
@@ -128,7 +119,7 @@ def finding_list(actor, filters: FindingFilters | None = None, *, today: dt.date
         findings = findings.filter(Q(due_date__gte=today) | Q(status=FindingStatus.CLOSED))
     for unit_id in (filters.unit_id, filters.region_id):
         if unit_id is not None:
-            findings = _in_subtree(findings, actor, unit_id)
+            findings = within_unit(findings, actor, unit_id)
     if filters.status:
         findings = findings.filter(status=filters.status)
     if filters.severity:

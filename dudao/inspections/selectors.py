@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dudao.checklists.models import Template
 from dudao.core.models import Attachment
+from dudao.org.selectors import within_unit
 
 from .models import Answer, Inspection
 
@@ -24,7 +25,7 @@ def inspection_list(actor, *, unit_id=None, template_id=None, inspector_id=None,
     if unit_id:
         inspections = inspections.filter(unit_id=unit_id)
     if region_id:
-        inspections = inspections.filter(unit__path__contains=f"/{int(region_id)}/")
+        inspections = within_unit(inspections, actor, int(region_id))
     if template_id:
         # Every version of the chosen standard.
         inspections = inspections.filter(

@@ -12,6 +12,15 @@ from .choices import ORG_WIDE_ROLES, UnitKind
 from .models import Person, RoleAssignment, Unit
 
 
+def within_unit(queryset, actor, unit_id: int, *, field: str = "unit"):
+    """The rows of `queryset` at the unit or below it: one indexed prefix match on the unit's
+    materialised path (`LIKE '/1/4/%'`), read first, instead of a `LIKE '%/4/%'` that must scan
+    every path. A unit of another organisation, or none, matches nothing."""
+    path = (Unit.objects.filter(pk=unit_id, organization_id=actor.organization_id)
+            .values_list("path", flat=True).first())
+    return queryset.filter(**{f"{field}__path__startswith": path}) if path else queryset.none()
+
+
 def visible_units(actor):
     return Unit.objects.visible_to(actor).order_by("path")
 
