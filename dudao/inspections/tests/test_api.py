@@ -439,3 +439,16 @@ def test_submit_query_count_does_not_grow_with_the_template(world, count, reques
     assert Finding.objects.filter(inspection=inspection).count() == count // 10
     if len(request.config.cache_counts) == 2:
         assert request.config.cache_counts[20] == request.config.cache_counts[200], request.config.cache_counts
+
+
+def test_the_region_filter_reads_the_regions_path_prefix(client, world):
+    first, second = started(world), started(world, unit_key="store2")
+    client.force_login(world.people["admin"])
+    with CaptureQueriesContext(connection) as queries:
+        east = client.get("/api/v1/inspections", {"region_id": world.units["east"].pk}).json()
+    assert {item["id"] for item in east["items"]} == {first.pk, second.pk}
+    # An indexed prefix (`LIKE '/1/4/%'`), never a `LIKE '%/4/%'` that must scan every path.
+    assert not any("'%/" in q["sql"] or "%%/" in q["sql"] for q in queries.captured_queries)
+    assert client.get("/api/v1/inspections", {"region_id": world.units["west"].pk}).json()["count"] == 0
+    # Another organisation's unit matches nothing.
+    assert client.get("/api/v1/inspections", {"region_id": world.units["b_branch"].pk}).json()["count"] == 0
