@@ -168,7 +168,9 @@ def object_label(obj: models.Model | tuple[str, Any]) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-@transaction.atomic
+# No savepoint of its own inside a caller's transaction (two queries fewer on every audited write):
+# a failed append must fail the whole change it records, never be caught and skipped.
+@transaction.atomic(savepoint=False)
 def record_event(
     *,
     actor,
@@ -208,7 +210,7 @@ def record_event(
     return event
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_events(*, actor, action: str, objects: list, after: list[dict], at: dt.datetime | None = None,
                   organization_id: int | None = None, before: list[dict] | None = None) -> int:
     """Append one event per object in a fixed number of queries (for services that create or, with

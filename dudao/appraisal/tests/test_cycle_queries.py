@@ -37,8 +37,8 @@ N = 2
 # fact (role units, units, inspections, findings, visits, figures, targets, manual scores, bonus
 # bases, attendance), two bulk updates (scores, ranks), the audit events, the cycle's stamp.
 # Listing: the session and person, the page, its count, and framework reads.
-CREATE_QUERIES = 47  # + the training attendance rates (one grouped query)
-COMPUTE_QUERIES = 25  # + the training attendance rates (one grouped query)
+CREATE_QUERIES = 41  # + the training attendance rates (one grouped query)
+COMPUTE_QUERIES = 23  # + the training attendance rates (one grouped query)
 LIST_QUERIES = 7
 
 

@@ -119,7 +119,7 @@ def test_kpi_plan_queries_do_not_grow_with_rows(world):
         return len(ctx)
 
     queries(1)  # the policy is read and cached once per process
-    assert queries(1) == queries(3) == 24
+    assert queries(1) == queries(3) == 20
 
 
 def test_attendance_and_bonus_bases_import_and_reimport(world):

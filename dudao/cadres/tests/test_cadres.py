@@ -228,7 +228,7 @@ def test_the_build_does_not_grow_in_queries_with_the_people(world):
         org.role_grant(actor=world.person("admin"), person=person, role=Role.UNIT_MANAGER, unit=world.unit("store2"))
     large = build(QUARTER, APRIL)
     assert CadreReport.objects.get(quarter=QUARTER).rows.count() == 6
-    assert large == small == 26
+    assert large == small == 24
 
 
 @pytest.mark.django_db

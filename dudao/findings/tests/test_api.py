@@ -400,13 +400,13 @@ def test_the_create_query_count_is_pinned(as_person, world):
     with CaptureQueriesContext(connection) as queries:
         response = post(client, "/api/v1/findings", {**payload, "client_id": "c-1"})
     assert response.status_code == 201
-    # Before: 33. Now 26: session and person (2), roles (1), the unit in scope (1), the transaction
+    # Before: 33. Now 24: session and person (2), roles (1), the unit in scope (1), the transaction
     # (2), the client id (1), the policy (1: pack and version together; was 2), the unit's manager (1),
-    # the repeat (1), the insert in its savepoint (3), the timeline event (1), the audit append (5),
+    # the repeat (1), the insert in its savepoint (3), the timeline event (1), the audit append (3: no savepoint of its own),
     # the notification to the manager (4), the session middleware's savepoint, update, release (3).
     # Gone: reading the finding back for the response with its evidence, events, their photos and
     # extensions (5), the second scope check (1), full_clean reading organisation, unit, person (3).
-    assert len(queries) == 26, [q["sql"][:80] for q in queries.captured_queries]
+    assert len(queries) == 24, [q["sql"][:80] for q in queries.captured_queries]
 
 
 def test_the_subtree_filter_costs_one_query_more_and_reads_the_units_path_prefix(as_person, world):

@@ -366,8 +366,8 @@ def test_queries_of_a_300_row_apply_do_not_grow_per_row_beyond_the_writes(world,
     assert large == LARGE_APPLY_QUERIES
 
 
-PER_UNIT_QUERIES = 12
-LARGE_APPLY_QUERIES = 3614  # 300 units x 12 (service, audit, savepoints) + 14 for the run
+PER_UNIT_QUERIES = 10
+LARGE_APPLY_QUERIES = 3012  # 300 units x 10 (service, audit, savepoints) + 12 for the run
 
 
 def test_a_processed_run_is_not_processed_again(world):

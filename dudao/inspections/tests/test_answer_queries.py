@@ -51,10 +51,10 @@ def test_one_answer_costs_the_same_on_a_short_and_a_long_checklist(supervisor_cl
     # Before: 21 for a changed answer (every item and every answer read, the item read again for the
     # audit, the photo links read one by one). Now: session and person (2), roles (1), the inspection
     # in scope (1), its lock (1), the items named (1), their answers (1), insert or update (1), photo
-    # links (0 or 1), the audit append with its savepoint (5), the session middleware's savepoint,
+    # links (0 or 1), the audit append (3), the session middleware's savepoint,
     # update, release (3), the transaction's begin and commit (2).
-    assert counts[("new", 120)] == 18, counts
-    assert counts[("changed", 120)] == 19, counts
+    assert counts[("new", 120)] == 16, counts
+    assert counts[("changed", 120)] == 17, counts
 
 
 def test_a_batch_costs_the_same_for_ten_or_a_hundred_answers(supervisor_client, world):
