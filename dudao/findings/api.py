@@ -91,18 +91,25 @@ def finding_plan(request, finding_id: int, payload: PlanIn):
 
 @router.post("/{finding_id}/progress", response=FindingDetailOut)
 def finding_progress(request, finding_id: int, payload: NoteIn):
+    """A progress note with photos (`attachment_ids`, uploaded first) while the rectification is under
+    way; answers the finding. Optional `client_id` (the phone's own id, up to 64 characters): a
+    retry with the same id answers the finding again with the one progress event the first call
+    made; the same id with another note or other photos is a 409 naming `client_id`."""
     actor = actor_of(request)
     finding = get_for_actor(Finding, actor, finding_id, action="rectify")
-    services.finding_progress(actor=actor, finding=finding, note=payload.note,
+    services.finding_progress(actor=actor, finding=finding, note=payload.note, client_id=payload.client_id,
                               attachments=selectors.attachments_named(actor, payload.attachment_ids))
     return _detail(actor, finding_id)
 
 
 @router.post("/{finding_id}/submit", response=FindingDetailOut)
 def finding_submit(request, finding_id: int, payload: NoteIn):
+    """Hand the rectification over for acceptance, with a note and evidence; answers the finding.
+    Optional `client_id`: a doubled submit with the same id answers the finding as it stands (not a
+    "wrong status" error) and submits nothing again; the same id with other content is a 409."""
     actor = actor_of(request)
     finding = get_for_actor(Finding, actor, finding_id, action="rectify")
-    services.finding_submit(actor=actor, finding=finding, note=payload.note,
+    services.finding_submit(actor=actor, finding=finding, note=payload.note, client_id=payload.client_id,
                             attachments=selectors.attachments_named(actor, payload.attachment_ids))
     return _detail(actor, finding_id)
 
@@ -123,15 +130,18 @@ def finding_reject(request, finding_id: int, payload: RejectIn):
     return _detail(actor, finding_id)
 
 
-@router.post("/{finding_id}/extensions", response={201: ExtensionOut})
+@router.post("/{finding_id}/extensions", response={200: ExtensionOut, 201: ExtensionOut})
 def finding_extension_request(request, finding_id: int, payload: ExtensionIn):
     """Ask for a later due date (the unit side): an approval request of kind `rectification_extension`
-    (its id is `approval_id`), decided in the approvals inbox by whom the policy routes it to."""
+    (its id is `approval_id`), decided in the approvals inbox by whom the policy routes it to.
+    201 with the new request; with an optional `client_id` sent before by the same person, 200 with
+    the request made the first time (as it stands now); the same id with another date or reason is
+    a 409 naming `client_id`."""
     actor = actor_of(request)
     finding = get_for_actor(Finding, actor, finding_id, action="rectify")
-    extension = services.finding_extension_request(actor=actor, finding=finding, due_date=payload.due_date,
-                                                   reason=payload.reason)
-    return Status(201, extension)
+    extension, created = services.finding_extension_request_once(
+        actor=actor, finding=finding, due_date=payload.due_date, reason=payload.reason, client_id=payload.client_id)
+    return Status(201 if created else 200, extension)
 
 
 @router.post("/{finding_id}/extensions/{extension_id}/decide", response=ExtensionOut)

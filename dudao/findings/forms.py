@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +43,19 @@ def _textarea(rows: int = 3):
     return forms.Textarea(attrs={"rows": rows})
 
 
+def new_client_id() -> str:
+    """A fresh idempotency key, made when a form is rendered: a double-click or a browser's retry
+    posts it twice and the step is taken once."""
+    return uuid.uuid4().hex
+
+
+class ClientIdField(forms.CharField):
+    """The hidden idempotency key of a step's form (optional: a form without one still works)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=64, initial=new_client_id, widget=forms.HiddenInput, **kwargs)
+
+
 class PlanForm(forms.Form):
     measures = forms.CharField(label=_("整改措施"), max_length=NOTE_MAX, widget=_textarea(4))
     owner = forms.ModelChoiceField(label=_("整改负责人"), queryset=None)
@@ -59,6 +74,7 @@ class NoteForm(forms.Form):
 
     note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, required=False, widget=_textarea())
     photos = PhotosField()
+    client_id = ClientIdField()
 
     def __init__(self, *args, note_label=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +95,7 @@ class RejectForm(forms.Form):
 class ExtensionRequestForm(forms.Form):
     due_date = forms.DateField(label=_("申请延至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("延期理由"), max_length=NOTE_MAX, widget=_textarea(2))
+    client_id = ClientIdField()
 
 
 class FindingCreateForm(forms.Form):
@@ -91,6 +108,7 @@ class FindingCreateForm(forms.Form):
     item_code = forms.CharField(label=_("检查项编码(可选)"), max_length=50, required=False,
                                 help_text=_("填写后,同一机构同一编码的问题在制度期限内再次出现时标记为重复问题"))
     photos = PhotosField()
+    client_id = ClientIdField()
 
     def __init__(self, *args, units=None, sources=MANUAL_SOURCES, categories=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -190,9 +190,17 @@ class FindingEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     round = models.PositiveIntegerField(default=1)
     attachments = models.ManyToManyField("core.Attachment", blank=True, related_name="+")
+    # The phone's (or the page form's) own id for a step sent from the field (progress, submit,
+    # extension request, comment): a retry with the same id from the same person answers the step
+    # taken the first time instead of taking it again (`core.idempotency`).
+    client_id = models.CharField(_("客户端编号"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["finding", "actor", "client_id"], condition=~Q(client_id=""),
+                                    name="finding_event_client_id_once"),
+        ]
         verbose_name = _("问题事件")
 
     def __str__(self) -> str:

@@ -45,6 +45,9 @@ class PlanIn(Schema):
 class NoteIn(Schema):
     note: str = Field("", max_length=4000)
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
+    # The phone's own id for this step: a retry with it answers as the first call did (200), and
+    # the same id with another note or other photos is a 409 naming `client_id`.
+    client_id: str = Field("", max_length=64)
 
 
 class AcceptIn(Schema):
@@ -58,6 +61,8 @@ class RejectIn(Schema):
 class ExtensionIn(Schema):
     due_date: dt.date
     reason: str = Field(min_length=1, max_length=4000)
+    # The phone's own id for this request: a retry with it answers the first request (200).
+    client_id: str = Field("", max_length=64)
 
 
 class ExtensionDecideIn(Schema):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from dudao.approvals.permissions import can_decide_approval
 from dudao.core.attachments import attachment_upload
 from dudao.core.errors import ApplicationError, ErrorCode
+from dudao.core.idempotency import clean_client_id
 from dudao.core.scoping import EVERYWHERE, paths_filter
 from dudao.core.spreadsheets import XLSX_CONTENT_TYPE
 from dudao.core.views import form_error, get_for_actor, page, raise_if_hidden, render_page, require, safe_next
@@ -44,8 +45,9 @@ from .forms import (
     NoteForm,
     PlanForm,
     RejectForm,
+    new_client_id,
 )
-from .models import RECTIFIERS, REPORTERS, Finding
+from .models import RECTIFIERS, REPORTERS, Finding, FindingEvent
 from .permissions import (
     can_create_finding,
     can_create_findings,
@@ -203,6 +205,10 @@ def _step(request, finding: Finding, name: str, form, run, done: str):
         else:
             messages.success(request, done)
             return redirect(target)
+    if "client_id" in form.fields:
+        # Nothing was taken: the form shown again is a new attempt, with a new key of its own.
+        form.data = form.data.copy()
+        form.data[form.add_prefix("client_id")] = new_client_id()
     return _render_detail(request, finding.pk, {name: form}, status=422)
 
 
@@ -213,9 +219,19 @@ def _fetch_for(request, finding_id: int, action: str) -> Finding:
                          action=FINDING[action].taken_by)
 
 
-def _upload(actor, unit: Unit, files) -> list:
+def _upload(actor, unit: Unit, files, client_id: str = "") -> list:
     # Stored before the step's own transaction (decoding photos is slow); the step attaches them.
-    return [attachment_upload(actor=actor, file=file, unit=unit) for file in files]
+    # With the form's client id each photo gets its own (`<id>:<n>`), so a form posted twice stores
+    # each photo once and the step's retry sees the same photos.
+    return [attachment_upload(actor=actor, file=file, unit=unit,
+                              client_id=f"{client_id[:56]}:{n}" if client_id else "")
+            for n, file in enumerate(files)]
+
+
+def _step_taken(finding: Finding, actor, client_id: str) -> bool:
+    """This person already took a step on the finding with the form's client id (a form posted again)."""
+    client_id = clean_client_id(client_id)
+    return bool(client_id) and FindingEvent.objects.filter(finding=finding, actor=actor, client_id=client_id).exists()
 
 
 @page
@@ -237,17 +253,19 @@ def _note_step(request, finding_id: int, action: str, service, done: str, prefix
     finding = _fetch_for(request, finding_id, action)
     form = NoteForm(request.POST, request.FILES, prefix=prefix,
                     note_label=_("评论") if action == "comment" else None)
-    # Before any photo is stored: the step must be possible now, and this person must be able to take it.
-    try:
-        FINDING.check(finding, action)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect(reverse("findings:finding-detail", args=[finding.pk]))
-    require(may_take(actor, finding, action))
+    # Before any photo is stored: the step must be possible now, and this person must be able to
+    # take it; unless they took it already with this form (posted twice), which the service answers.
+    if not _step_taken(finding, actor, request.POST.get(f"{prefix}-client_id", "")):
+        try:
+            FINDING.check(finding, action)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect(reverse("findings:finding-detail", args=[finding.pk]))
+        require(may_take(actor, finding, action))
 
     def run(data):
-        attachments = _upload(actor, finding.unit, data["photos"])
-        service(actor=actor, finding=finding, note=data["note"], attachments=attachments)
+        attachments = _upload(actor, finding.unit, data["photos"], data["client_id"])
+        service(actor=actor, finding=finding, note=data["note"], attachments=attachments, client_id=data["client_id"])
 
     return _step(request, finding, prefix, form, run, done)
 
@@ -305,7 +323,7 @@ def finding_extension_request(request, finding_id: int):
 
     def run(data):
         services.finding_extension_request(actor=actor, finding=finding, due_date=data["due_date"],
-                                           reason=data["reason"])
+                                           reason=data["reason"], client_id=data["client_id"])
 
     return _step(request, finding, "extension", form, run, _("已提交延期申请"))
 
@@ -367,11 +385,11 @@ def finding_create(request):
             form.add_error("source", _("您不能在该机构登记此来源的问题"))
         else:
             try:
-                attachments = _upload(actor, data["unit"], data["photos"]) if data["photos"] else []
+                attachments = _upload(actor, data["unit"], data["photos"], data["client_id"]) if data["photos"] else []
                 finding = services.finding_create(
                     actor=actor, unit=data["unit"], source=data["source"], title=data["title"],
                     description=data["description"], category=data["category"], severity=data["severity"],
-                    item_code=data["item_code"], attachments=attachments,
+                    item_code=data["item_code"], attachments=attachments, client_id=data["client_id"],
                 )
             except ApplicationError as exc:
                 raise_if_hidden(exc)
@@ -383,5 +401,8 @@ def finding_create(request):
             else:
                 messages.success(request, _("已登记问题,整改期限 %(due)s") % {"due": finding.due_date.isoformat()})
                 return redirect(finding.get_absolute_url())
+    if form.errors:  # nothing was made: the form shown again is a new attempt with a key of its own
+        form.data = form.data.copy()
+        form.data["client_id"] = new_client_id()
     return render_page(request, "findings/finding_form.html", {"form": form},
                        status=422 if form.errors else 200)

@@ -115,13 +115,18 @@ def inspection_acknowledge(request, inspection_id: int, payload: AcknowledgeIn):
     return services.inspection_acknowledge(actor=actor, inspection=inspection, comment=payload.comment)
 
 
-@router.post("/{inspection_id}/corrections", response={201: AnswerOut})
+@router.post("/{inspection_id}/corrections", response={200: AnswerOut, 201: AnswerOut})
 def answer_correct(request, inspection_id: int, payload: CorrectionIn):
+    """Correct an answer of a submitted inspection with a `reason`: 201 with the new answer version
+    (the inspection is re-scored). Optional `client_id` (the phone's own id, up to 64 characters):
+    a retry with the same id answers 200 with the answer the first call made, and corrects, scores
+    and audits nothing again; the same id with another correction is a 409 naming `client_id`."""
     actor = actor_of(request)
     inspection = get_for_actor(Inspection, actor, inspection_id, action="inspect")
-    answer = services.answer_correct(actor=actor, inspection=inspection, item_code=payload.item_code,
-                                     value=payload.value, note=payload.note, reason=payload.reason)
-    return Status(201, answer)
+    answer, created = services.answer_correct(
+        actor=actor, inspection=inspection, item_code=payload.item_code, value=payload.value, note=payload.note,
+        reason=payload.reason, client_id=payload.client_id)
+    return Status(201 if created else 200, answer)
 
 
 @router.post("/{inspection_id}/follow-up", response={200: InspectionOut, 201: InspectionOut})

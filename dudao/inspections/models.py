@@ -154,12 +154,21 @@ class Answer(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
     )
     is_current = models.BooleanField(default=True)
+    # A correction sent with the phone's own id: a retry with the same id from the same person
+    # answers this answer instead of correcting again; the fingerprint of what was asked tells a
+    # retry from another correction reusing the id (409).
+    client_id = models.CharField(_("客户端编号"), max_length=64, blank=True, default="")
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["item__section__position", "item__position", "item_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["inspection", "item"], condition=Q(is_current=True), name="one_current_answer_per_item"
+            ),
+            models.UniqueConstraint(
+                fields=["inspection", "answered_by", "client_id"], condition=~Q(client_id=""),
+                name="answer_client_id_once",
             ),
         ]
         verbose_name = _("答案")

@@ -142,6 +142,8 @@ class CorrectionIn(Schema):
     value: Any = None
     note: str = Field("", max_length=5000)
     reason: str = Field(min_length=1, max_length=2000)
+    # The phone's own id for this correction: a retry with it answers the first correction (200).
+    client_id: str = Field("", max_length=64)
 
 
 class FollowUpIn(Schema):

@@ -20,6 +20,7 @@ from dudao.core.attachments import attachment_attach
 from dudao.core.audit import record_event, record_events, snapshot
 from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
 from dudao.core.evidence import check_camera_evidence
+from dudao.core.idempotency import clean_client_id
 from dudao.core.models import Attachment
 from dudao.core.scoping import actor_covers
 from dudao.core.transactions import retrying_atomic
@@ -30,6 +31,7 @@ from dudao.policies.registry import policy_for
 
 from . import location, registry, scoring
 from .choices import COUNTING_STATUSES, InspectionMode
+from .corrections import earlier_correction
 from .models import INSPECTORS, Answer, Inspection
 from .permissions import can_acknowledge_inspection, can_edit_inspection
 from .signatures import onsite_signature_image
@@ -521,14 +523,21 @@ def inspection_acknowledge(*, actor, inspection: Inspection, comment: str = "", 
 
 
 @retrying_atomic
-def answer_correct(*, actor, inspection: Inspection, item_code: str, value, note: str = "", reason: str) -> Answer:
+def answer_correct(*, actor, inspection: Inspection, item_code: str, value, note: str = "", reason: str,
+                   client_id: str = "") -> tuple[Answer, bool]:
     """Correct a submitted answer: the old answer stays as it was; the new one references it and the
-    inspection is re-scored. A correction that newly fails an item creates its finding."""
+    inspection is re-scored. A correction that newly fails an item creates its finding. Returns
+    (answer, created): with a `client_id`, a retry gives back the first call's answer, writing
+    nothing (`corrections.earlier_correction`)."""
     from dudao.findings.services import findings_create_for_inspection
 
     inspection = lock_inspection(inspection, "template", "unit")
     if inspection.inspector_id != actor.pk and not actor.has_role(Role.ADMIN, Role.OPS_MANAGER):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("对象不存在"))
+    client_id = clean_client_id(client_id)
+    print_ = fingerprint({"item_code": item_code, "value": value, "note": note, "reason": reason}) if client_id else ""
+    if (first := earlier_correction(inspection, actor, client_id, print_)) is not None:
+        return first, False
     if INSPECTION.editable(inspection):
         raise ApplicationError(ErrorCode.INVALID_TRANSITION, _("进行中的检查直接修改答案即可"))
     if not reason.strip():
@@ -545,7 +554,7 @@ def answer_correct(*, actor, inspection: Inspection, item_code: str, value, note
     Answer.objects.filter(pk=old.pk).update(is_current=False)
     new = Answer.objects.create(
         inspection=inspection, item=item, value=value, note=note or old.note, answered_by=actor,
-        answered_at=timezone.now(), corrects=old, is_current=True,
+        answered_at=timezone.now(), corrects=old, is_current=True, client_id=client_id, request_fingerprint=print_,
     )
     new.attachments.set(old.attachments.all())
     answers = {a.item_id: a for a in inspection.answers.filter(is_current=True)}
@@ -562,7 +571,7 @@ def answer_correct(*, actor, inspection: Inspection, item_code: str, value, note
     record_event(actor=actor, action="inspection.correct", obj=inspection, before=before,
                  after={**snapshot(inspection, INSPECTION_AUDIT_FIELDS), "item_code": item.code,
                         "old_answer_id": old.pk, "new_answer_id": new.pk, "value": value, "reason": reason.strip()})
-    return new
+    return new, True
 
 
 @transaction.atomic

@@ -19,7 +19,12 @@ dedupe key, so a retried call or a re-run job tells nobody twice. Callers import
 from .comments import finding_comment
 from .creation import finding_create, finding_create_once, findings_create_for_inspection
 from .escalation import findings_escalate
-from .extensions import extension_outcome, finding_extension_decide, finding_extension_request
+from .extensions import (
+    extension_outcome,
+    finding_extension_decide,
+    finding_extension_request,
+    finding_extension_request_once,
+)
 from .people import role_holders, unit_manager_of
 from .records import FINDING_AUDIT_FIELDS, MAX_ATTACHMENTS, NOTE_MAX
 from .rectification import (
@@ -44,6 +49,7 @@ __all__ = [
     "finding_create_once",
     "finding_extension_decide",
     "finding_extension_request",
+    "finding_extension_request_once",
     "finding_plan",
     "finding_progress",
     "finding_reject",

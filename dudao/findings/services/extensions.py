@@ -27,6 +27,8 @@ from dudao.core.errors import (
     full_clean_or_refuse,
     validation_error,
 )
+from dudao.core.idempotency import clean_client_id
+from dudao.core.transactions import retrying_atomic
 
 from ..choices import ExtensionDecision, ExtensionStatus, FindingEventKind
 from ..models import Finding, FindingExtension
@@ -56,14 +58,30 @@ def cancel_pending_extensions(finding: Finding, now: dt.datetime, *, actor=None)
                               reason=_("问题已关闭,延期申请不再需要审批"))
 
 
-@transaction.atomic
-def finding_extension_request(*, actor, finding: Finding, due_date: dt.date, reason: str,
-                              now: dt.datetime | None = None) -> FindingExtension:
+def finding_extension_request(**kwargs) -> FindingExtension:
+    """Ask for a later due date (see `finding_extension_request_once`, which also says whether the
+    request was made now)."""
+    return finding_extension_request_once(**kwargs)[0]
+
+
+@retrying_atomic
+def finding_extension_request_once(*, actor, finding: Finding, due_date: dt.date, reason: str, client_id: str = "",
+                                   now: dt.datetime | None = None) -> tuple[FindingExtension, bool]:
     """The unit side asks for a later due date, with a reason; the approval engine routes the request
-    (refused, nothing saved, when nobody may decide it) and the finding records it."""
+    (refused, nothing saved, when nobody may decide it) and the finding records it. Returns
+    (extension, created).
+
+    With a `client_id` a retry by the same person gives back the request the first call made
+    (created False, whatever was decided since) and writes nothing; the same id with another date
+    or reason is refused (409)."""
     finding = records.lock(finding)
     if not can_rectify_finding(actor, finding):
         deny_permission()
+    client_id = clean_client_id(client_id)
+    first = records.earlier_step(finding, actor, client_id, FindingEventKind.EXTENSION_REQUESTED, note=reason,
+                                 data={"due_date": due_date})
+    if first is not None:
+        return FindingExtension.objects.get(finding=finding, pk=first.data["extension_id"]), False
     FINDING.check(finding, "request_extension")
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -91,10 +109,10 @@ def finding_extension_request(*, actor, finding: Finding, due_date: dt.date, rea
     extension.save(update_fields=["approval"])
     records.timeline(finding, FindingEventKind.EXTENSION_REQUESTED, actor=actor, at=now, note=reason,
                      data={"extension_id": extension.pk, "approval_id": approval.pk, "due_date": due_date,
-                           "previous_due_date": finding.due_date})
+                           "previous_due_date": finding.due_date}, client_id=client_id)
     record_event(actor=actor, action="finding.extension_request", obj=extension, at=now,
                  organization_id=finding.organization_id, after=snapshot(extension, EXTENSION_AUDIT_FIELDS))
-    return extension
+    return extension, True
 
 
 @transaction.atomic

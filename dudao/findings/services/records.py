@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from dudao.core.attachments import attachment_attach
 from dudao.core.audit import record_event, snapshot, to_json_value
-from dudao.core.errors import full_clean_or_refuse, validation_error
+from dudao.core.errors import ApplicationError, ErrorCode, full_clean_or_refuse, validation_error
 from dudao.core.models import Attachment
 from dudao.notifications.services import notify
 from dudao.org.models import Person
@@ -66,12 +66,41 @@ def attach(actor, finding: Finding, event: FindingEvent, attachments: Sequence[A
 
 
 def timeline(finding: Finding, kind: str, *, actor, at: dt.datetime, note: str = "", data: dict | None = None,
-             round: int | None = None) -> FindingEvent:
+             round: int | None = None, client_id: str = "") -> FindingEvent:
     """One step on the finding's timeline."""
     return FindingEvent.objects.create(
         finding=finding, kind=kind, actor=actor, at=at, note=note, data=to_json_value(data or {}),
-        round=round or finding.round,
+        round=round or finding.round, client_id=client_id,
     )
+
+
+def earlier_step(finding: Finding, actor, client_id: str, kind: str, *, note: str | None,
+                 attachments: Sequence[Attachment] = (), data: dict | None = None) -> FindingEvent | None:
+    """The step this person already took on this finding with `client_id` (a phone's retry), if any.
+
+    Called with the finding locked (`lock`), so a retry racing the first call waits for it and then
+    finds its event; the unique constraint on (finding, actor, client_id) holds either way. The
+    same id sent with other content (another kind of step, note, photos or `data` values) is not a
+    retry: refused 409 naming `client_id`, nothing changed.
+    """
+    if not client_id:
+        return None
+    first = FindingEvent.objects.filter(finding=finding, actor=actor, client_id=client_id).first()
+    if first is None:
+        return None
+    same = (
+        first.kind == kind
+        and (note is None or first.note == (note or "").strip())
+        and {a.pk for a in first.attachments.all()} == {a.pk for a in attachments}
+        and all(first.data.get(key) == value for key, value in to_json_value(data or {}).items())
+    )
+    if not same:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("client_id: 这个客户端编号已用于另一次不同的操作,不能再用于不同的内容。"),
+            {"fields": {"client_id": [_("这个客户端编号已用于另一次不同的操作。")]}, "event_id": first.pk},
+        )
+    return first
 
 
 def prefetched(obj, name: str, rows: list) -> None:

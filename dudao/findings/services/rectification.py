@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dudao.core.errors import deny_permission, validation_error
+from dudao.core.idempotency import clean_client_id
 from dudao.core.models import Attachment
+from dudao.core.transactions import retrying_atomic
 from dudao.org.models import Person
 from dudao.policies.choices import Severity
 from dudao.policies.registry import policy_for
@@ -65,17 +67,26 @@ def finding_plan(*, actor, finding: Finding, measures: str, owner: Person | None
     return finding
 
 
-@transaction.atomic
+@retrying_atomic
 def finding_progress(*, actor, finding: Finding, note: str, attachments: Sequence[Attachment] = (),
-                     now: dt.datetime | None = None) -> FindingEvent:
-    """A progress note (with photos) while the rectification is under way."""
+                     client_id: str = "", now: dt.datetime | None = None) -> FindingEvent:
+    """A progress note (with photos) while the rectification is under way.
+
+    With a `client_id` a retry by the same person gives back the event the first call made (even
+    when the finding has moved on since), and writes nothing; the same id with another note or
+    other photos is refused (409)."""
     finding = records.lock(finding)
     if not can_rectify_finding(actor, finding):
         deny_permission()
+    client_id = clean_client_id(client_id)
+    if (first := records.earlier_step(finding, actor, client_id, FindingEventKind.PROGRESS, note=note,
+                                      attachments=attachments)) is not None:
+        return first
     FINDING.check(finding, "progress")
     now = now or timezone.now()
     note = records.text(note, "note", required=None if attachments else _("请填写整改进展"))
-    event = records.timeline(finding, FindingEventKind.PROGRESS, actor=actor, at=now, note=note)
+    event = records.timeline(finding, FindingEventKind.PROGRESS, actor=actor, at=now, note=note,
+                             client_id=client_id)
     attachment_ids = records.attach(actor, finding, event, attachments)
     _apply(finding, "progress", actor=actor, at=now, extra={"note": note, "attachment_ids": attachment_ids})
     return event
@@ -91,14 +102,22 @@ def round_evidence(finding: Finding) -> list[int]:
     )
 
 
-@transaction.atomic
+@retrying_atomic
 def finding_submit(*, actor, finding: Finding, note: str, attachments: Sequence[Attachment] = (),
-                   now: dt.datetime | None = None) -> Finding:
+                   client_id: str = "", now: dt.datetime | None = None) -> Finding:
     """Hand the rectification over for acceptance, with what was done and the evidence; evidence is
-    required for the severities the policy names (default high and critical)."""
+    required for the severities the policy names (default high and critical).
+
+    With a `client_id` a doubled submit by the same person gives back the finding as it stands
+    (submitted, or further on) instead of a "wrong status" refusal, and writes nothing; the same id
+    with another note or other photos is refused (409)."""
     finding = records.lock(finding)
     if not can_rectify_finding(actor, finding):
         deny_permission()
+    client_id = clean_client_id(client_id)
+    if records.earlier_step(finding, actor, client_id, FindingEventKind.SUBMITTED, note=note,
+                            attachments=attachments) is not None:
+        return finding
     FINDING.check(finding, "submit")
     now = now or timezone.now()
     note = records.text(note, "note", required=_("请说明整改情况"))
@@ -106,7 +125,7 @@ def finding_submit(*, actor, finding: Finding, note: str, attachments: Sequence[
     if policy.findings.evidence_required_for(finding.severity) and not attachments and not round_evidence(finding):
         raise validation_error("attachment_ids", _("“%(severity)s”级问题须上传整改后的照片作为证据") % {
             "severity": Severity(finding.severity).label})
-    event = records.timeline(finding, FindingEventKind.SUBMITTED, actor=actor, at=now, note=note)
+    event = records.timeline(finding, FindingEventKind.SUBMITTED, actor=actor, at=now, note=note, client_id=client_id)
     attachment_ids = records.attach(actor, finding, event, attachments)
     _apply(finding, "submit", actor=actor, at=now, changes={"submitted_at": now},
            extra={"note": note, "attachment_ids": attachment_ids})

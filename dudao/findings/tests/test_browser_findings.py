@@ -113,3 +113,45 @@ def test_reject_then_resubmit_then_accept_with_photos(demo_server, page_at, tmp_
     assert len(images_loaded(supervisor, "#timeline .photos img")) == 3
     screenshot(supervisor, "findings-detail-closed")
     assert console_errors(store) == [] and console_errors(supervisor) == []
+
+
+PLANNED = CREATE.replace('severity="high"', 'severity="medium"').replace(
+    "print(finding.pk)",
+    'manager = Person.objects.get(username="store04")\n'
+    'services.finding_plan(actor=manager, finding=finding, measures="更换灭火器")\n'
+    "print(finding.pk)",
+)
+COUNT = """
+from dudao.core.models import Attachment
+from dudao.findings.models import Finding, FindingEvent
+finding = Finding.objects.get(pk={pk})
+progress = FindingEvent.objects.filter(finding=finding, kind="progress")
+print(progress.count(), finding.evidence.count(), Attachment.objects.filter(original_name="新配件.png").count())
+"""
+
+
+def test_a_progress_form_sent_twice_at_once_is_recorded_once(demo_server, page_at, tmp_path):
+    """The form posted twice before the first answer arrives (a double tap on a slow network, a
+    browser's resend): the hidden client id makes the second post answer as the first, with one
+    progress note and its photo stored once."""
+    pk = int(demo_server.shell(PLANNED).splitlines()[-1])
+    base = demo_server.url
+    store = page_at("phone")
+    login(store, base, "store04", PASSWORD)
+    store.goto(f"{base}/findings/{pk}/")
+    store.fill("#id_progress-note", "新灭火器已订购")
+    store.set_input_files("#id_progress-photos", photo_file(tmp_path, "新配件.png", (40, 120, 200)))
+    # The page's own form, with its hidden client id and the photo chosen, sent twice at once
+    # (Chromium folds two submits of one form into one navigation, so the posts are made by fetch).
+    statuses = store.evaluate("""async () => {
+        const form = document.querySelector('#progress form');
+        const send = () => fetch(form.action, {method: 'POST', body: new FormData(form), redirect: 'manual'});
+        const answers = await Promise.all([send(), send()]);
+        return answers.map(a => a.type === 'opaqueredirect' ? 302 : a.status);
+    }""")
+    assert statuses == [302, 302], statuses
+    store.goto(f"{base}/findings/{pk}/")
+    assert store.inner_text("#timeline").count("整改进展") == 1
+    progress, evidence, stored = demo_server.shell(COUNT.format(pk=pk)).split()[-3:]
+    assert (progress, evidence, stored) == ("1", "2", "1"), (progress, evidence, stored)
+    assert console_errors(store) == []
