@@ -70,7 +70,9 @@ class ExtensionDecideIn(Schema):
     comment: str = Field("", max_length=4000)
 
 
-class FindingOut(Schema):
+class _FindingFields(BaseModel):
+    """The fields of a finding every answer carries (one list, for the list row and the detail)."""
+
     id: int
     title: str
     description: str
@@ -98,44 +100,21 @@ class FindingOut(Schema):
     closed_at: dt.datetime | None
     closed_by_inspection_id: int | None
 
+
+class FindingOut(Schema, _FindingFields):
     @staticmethod
     def resolve_unit_name(obj) -> str:
         return obj.unit.name
 
 
-class FindingRow(BaseModel):
+class FindingRow(_FindingFields):
     """A list row: the fields of `FindingOut`, read straight from the model's attributes by pydantic
     (ninja's Schema wraps every object and reads field by field in Python, which costs most of a
     1,000-row page)."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    title: str
-    description: str
-    category: str
-    severity: str
-    unit_id: int
     unit_name: str = Field(validation_alias=AliasPath("unit", "name"))
-    source: str
-    inspection_id: int | None
-    answer_id: int | None
-    item_code: str
-    responsible_person_id: int | None
-    owner_id: int | None
-    measures: str
-    status: FindingStatus
-    round: int
-    due_date: dt.date
-    policy_due_date: dt.date
-    overdue: bool
-    escalation_level: int
-    repeat: bool
-    repeat_of_id: int | None
-    created_at: dt.datetime
-    submitted_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    closed_by_inspection_id: int | None
 
 
 class EventOut(Schema):
