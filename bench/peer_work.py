@@ -17,7 +17,8 @@ The work, each timed per request from the client (a keep-alive `requests` sessio
 - 1,200 answers in one batch (the whole 1,200-item checklist in one PUT), --batches times;
 - 1,000 findings listed in one call (`GET /api/v1/findings?limit=1000`), --lists times;
 - a filtered page (`GET /api/v1/findings?unit_id=<region>&status=open&limit=20`), --pages times.
-Prints p50 and p95 milliseconds for each, against the targets of issue 14.
+Prints p50 and p95 milliseconds for each, against the targets of issue 14, after the floor: an
+authenticated `GET /api/v1/me` (HTTP, middleware and the token's one query, nothing else).
 """
 
 from __future__ import annotations
@@ -159,6 +160,9 @@ def run(url: str, world: dict, args) -> list[tuple[str, list[float]]]:
 
     for n in range(10):  # warm both workers
         create_finding(n)
+    # The floor: an authenticated request that reads one row (the token and its person). Every
+    # figure below includes this much (HTTP, middleware, authentication) before its own work.
+    results.append(("floor: GET /me", timed(lambda n: session.get(f"{api}/me"), args.pages)))
     results.append(("findings create", timed(create_finding, args.findings)))
 
     def new_inspection(size: int, n: int) -> int:

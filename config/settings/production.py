@@ -70,3 +70,11 @@ if REDIS_URL:
 
 # Scanners send any Host header; each is answered 400 and would otherwise log a full traceback.
 LOGGING["loggers"]["django.security.DisallowedHost"] = {"level": "CRITICAL"}  # noqa: F405
+
+# A served process keeps its database connection between requests (`make serve`'s gunicorn threads
+# are long-lived): on SQLite this saves opening the file and its PRAGMAs on every request (about
+# 3 ms of a 6 ms request on the 2-core bench machine, bench/peer_work.py). The development server
+# starts a thread per request, so base.py keeps 0 there. A restore is done with the processes
+# stopped (docs/operations.md), so no process holds a replaced file.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
