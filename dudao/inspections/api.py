@@ -18,6 +18,7 @@ from .schemas import (
     AcknowledgeIn,
     AnswerIn,
     AnswerOut,
+    AnswerRow,
     CorrectionIn,
     FollowUpIn,
     InspectionDetailOut,
@@ -89,7 +90,7 @@ def inspection_update(request, inspection_id: int, payload: InspectionPatch):
     return services.inspection_update(actor=actor, inspection=inspection, **payload.dict(exclude_unset=True))
 
 
-@router.put("/{inspection_id}/answers", response=list[AnswerOut])
+@router.put("/{inspection_id}/answers", response=list[AnswerRow])
 def answers_put(request, inspection_id: int, payload: list[AnswerIn]):
     """Upsert answers by item code: `[{item_code, value, note, attachment_ids}]`."""
     actor = actor_of(request)

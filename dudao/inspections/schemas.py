@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
 from .choices import InspectionMode
 
@@ -44,7 +44,9 @@ class AnswerIn(Schema):
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
 
 
-class AnswerOut(Schema):
+class _AnswerFields(BaseModel):
+    """The fields of an answer every answer carries (one list, for the batch and the correction)."""
+
     id: int
     item_id: int
     item_code: str
@@ -58,6 +60,8 @@ class AnswerOut(Schema):
     corrects_id: int | None
     is_current: bool
 
+
+class AnswerOut(Schema, _AnswerFields):
     @staticmethod
     def resolve_item_code(obj) -> str:
         return obj.item.code
@@ -65,6 +69,16 @@ class AnswerOut(Schema):
     @staticmethod
     def resolve_attachment_ids(obj) -> list[int]:
         return [a.pk for a in obj.attachments.all()]
+
+
+class AnswerRow(_AnswerFields):
+    """An answer as `answers_upsert` hands it back (its photos' ids set on it as `attachment_ids`),
+    read straight from the attributes by pydantic: ninja's Schema reads field by field in Python,
+    which cost a fifth of a 1,200-answer batch."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    item_code: str = Field(validation_alias=AliasPath("item", "code"))
 
 
 class InspectionOut(Schema):

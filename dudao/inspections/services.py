@@ -336,12 +336,12 @@ def answers_upsert(*, actor, inspection: Inspection, answers: list[dict], now: d
             attachment_attach(actor=actor, attachment=attachment, obj=answer, unit=inspection.unit)
     # Answers that existed may have had photos: theirs are replaced by those given (maybe none).
     _set_answer_photos(saved, photos, [a.pk for a in changed])
-    for answer in saved:  # the response lists each answer's photos without asking again
-        _prefetched(answer, "attachments", photos.get(answer.item_id, []))
+    for answer in saved:  # what the answer now shows (its photos are those given), without asking again
+        answer.attachment_ids = [p.pk for p in photos.get(answer.item_id, ())]
     record_events(
         actor=actor, action="inspection.answer", objects=saved,
         after=[{"inspection_id": inspection.pk, "item_code": a.item.code, "value": a.value, "note": a.note,
-                "attachment_ids": [p.pk for p in photos.get(a.item_id, ())]} for a in saved],
+                "attachment_ids": a.attachment_ids} for a in saved],
     )
     return saved
 
@@ -356,13 +356,6 @@ def _update_answers(answers: list[Answer], actor, now: dt.datetime) -> None:
         groups.setdefault(key, (answer.value, []))[1].append(answer.pk)
     for (_key, note), (value, ids) in groups.items():
         Answer.objects.filter(pk__in=ids).update(value=value, note=note, answered_by=actor, answered_at=now)
-
-
-def _prefetched(obj, name: str, rows: list) -> None:
-    """Fill `obj.<name>.all()` with rows already in hand, as `prefetch_related` would."""
-    queryset = getattr(obj, name).all()
-    queryset._result_cache, queryset._prefetch_done = list(rows), True
-    obj._prefetched_objects_cache = {**getattr(obj, "_prefetched_objects_cache", {}), name: queryset}
 
 
 # --- submit ----------------------------------------------------------------------------------
