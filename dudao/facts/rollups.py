@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from dudao.core.periods import ONE_DAY, Period, add_months, month_end, month_period
@@ -45,6 +45,9 @@ COUNT_FIELDS = [
     "findings_on_time", "visits_planned", "visits_done",
 ]
 REPAIR_MONTHS = 2
+MICROSECOND = dt.timedelta(microseconds=1)
+TENTH_OF_A_DAY = 8_640_000_000  # microseconds
+HALF_TENTH = TENTH_OF_A_DAY // 2
 
 
 def month_of(moment: dt.date | dt.datetime) -> dt.date:
@@ -56,8 +59,11 @@ def month_of(moment: dt.date | dt.datetime) -> dt.date:
 
 def closure_tenths(created_at: dt.datetime, closed_at: dt.datetime) -> int:
     """Closure time in tenths of a day, rounded exactly as `figures.median_closure_days` rounds."""
-    seconds = Decimal(str((closed_at - created_at).total_seconds()))
-    return int(figures.round1(seconds / figures.SECONDS_PER_DAY) * 10)
+    # round1(seconds / 86400) in whole microseconds: half up, away from zero (Decimal's ROUND_HALF_UP).
+    micros = (closed_at - created_at) // MICROSECOND
+    if micros >= 0:
+        return (micros + HALF_TENTH) // TENTH_OF_A_DAY
+    return -((-micros + HALF_TENTH) // TENTH_OF_A_DAY)
 
 
 # --- marking ---------------------------------------------------------------------------------
@@ -302,10 +308,10 @@ def summary(scope: Scope, period: Period, today: dt.date) -> dict | None:
         inspections = {"count": inspections["count"] + row["count"], "scored": inspections["scored"] + row["scored"],
                        "total": Decimal(str(inspections["total"])) + Decimal(str(row["total"] or 0)),
                        "passed": inspections["passed"] + row["passed"]}
-        units_inspected = (
-            rollup.filter(inspections__gt=0).values("unit_id").order_by().union(counted.values("unit_id").order_by())
-            .count()
-        )
+        # Units inspected only in the live parts: those with no inspection in the rollup months.
+        units_inspected += counted.exclude(Exists(UnitMonth.objects.filter(
+            unit_id=OuterRef("unit_id"), month__gte=first, month__lte=last, inspections__gt=0,
+        ))).values("unit_id").distinct().count()
         for row in _either(figures.findings_raised, scope, live).values("severity").annotate(
             **figures.finding_counts()
         ).order_by():
