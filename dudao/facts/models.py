@@ -18,14 +18,12 @@ from dudao.policies.choices import Severity
 SEVERITY_FIELDS = {severity: f"findings_{severity}" for severity in Severity.values}
 
 
-class UnitMonth(models.Model):
-    """One unit's supervision counts for one local calendar month: its inspections that count
-    (`performed_at` in the month), the findings raised (`created_at`), the findings due
-    (`due_date`, judged as of the day after the month: all of them decided), and its planned
-    visits (`date`)."""
+class MonthCounts(models.Model):
+    """The counts the summary's figures are made of, for one local calendar month: inspections that
+    count (`performed_at` in the month), findings raised (`created_at`), findings due (`due_date`,
+    judged as of the day after the month: all of them decided) and planned visits (`date`)."""
 
     organization = models.ForeignKey("org.Organization", on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(_("月份"))
     inspections = models.PositiveIntegerField(_("检查数"), default=0)
     scored = models.PositiveIntegerField(_("有得分的检查数"), default=0)
@@ -42,13 +40,40 @@ class UnitMonth(models.Model):
     visits_done = models.PositiveIntegerField(_("已巡走访数"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class UnitMonth(MonthCounts):
+    """One unit's supervision counts for one local calendar month (`MonthCounts`)."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
         verbose_name = _("机构月度汇总")
         verbose_name_plural = _("机构月度汇总")
         constraints = [models.UniqueConstraint(fields=["unit", "month"], name="facts_unitmonth_unique")]
-        indexes = [models.Index(fields=["organization", "month"], name="facts_unitmonth_org_month")]
+        indexes = [
+            models.Index(fields=["organization", "month"], name="facts_unitmonth_org_month"),
+            # The units inspected over a span of months, read from the index alone.
+            models.Index(fields=["organization", "month", "unit"], condition=models.Q(inspections__gt=0),
+                         name="facts_unitmonth_inspected"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.month:%Y-%m}"
+
+
+class OrganizationMonth(MonthCounts):
+    """`UnitMonth` summed over every unit of the organisation: the whole organisation's summary
+    reads one row a month instead of one per unit."""
+
+    class Meta:
+        verbose_name = _("全机构月度汇总")
+        verbose_name_plural = _("全机构月度汇总")
+        constraints = [models.UniqueConstraint(fields=["organization", "month"], name="facts_organizationmonth_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m}"
 
 
 class ClosureCount(models.Model):

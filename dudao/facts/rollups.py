@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Sum
+from django.db.models import Count, F, Func, IntegerField, Q, Sum
 from django.utils import timezone
 
 from dudao.core.periods import ONE_DAY, Period, add_months, month_end, month_period
@@ -37,7 +37,14 @@ from dudao.org.models import Organization, Unit
 from dudao.planning.models import Visit
 
 from . import figures
-from .models import SEVERITY_FIELDS, ClosureCount, OrganizationClosureCount, RollupMark, UnitMonth
+from .models import (
+    SEVERITY_FIELDS,
+    ClosureCount,
+    OrganizationClosureCount,
+    OrganizationMonth,
+    RollupMark,
+    UnitMonth,
+)
 from .scope import Scope
 
 COUNT_FIELDS = [
@@ -184,12 +191,22 @@ def recompute(organization_id: int, month: dt.date, unit_ids: set[int] | None = 
          for (unit_id, tenths), count in sorted(closures.items())],
         batch_size=2000, update_conflicts=True, unique_fields=["unit", "month", "tenths"], update_fields=["count"],
     )
-    _total_closures(organization_id, month)
+    _organization_totals(organization_id, month)
     return len(rows)
 
 
-def _total_closures(organization_id: int, month: dt.date) -> None:
-    """The organisation's closure counts of the month: the sum of its units' (one query, whatever the units)."""
+def _organization_totals(organization_id: int, month: dt.date) -> None:
+    """The organisation's counts and closure counts of the month: the sums of its units' (two
+    queries, whatever the units)."""
+    totals = UnitMonth.objects.filter(organization_id=organization_id, month=month).aggregate(
+        units=Count("id"), **{f"sum_{field}": Sum(field) for field in COUNT_FIELDS})
+    OrganizationMonth.objects.filter(organization_id=organization_id, month=month).delete()
+    if totals["units"]:
+        OrganizationMonth.objects.bulk_create(
+            [OrganizationMonth(organization_id=organization_id, month=month,
+                               **{field: totals[f"sum_{field}"] for field in COUNT_FIELDS})],
+            update_conflicts=True, unique_fields=["organization", "month"], update_fields=COUNT_FIELDS,
+        )
     OrganizationClosureCount.objects.filter(organization_id=organization_id, month=month).delete()
     OrganizationClosureCount.objects.bulk_create(
         [OrganizationClosureCount(organization_id=organization_id, month=month, tenths=tenths, count=count)
@@ -221,6 +238,7 @@ def rebuild(organization_id: int) -> dict:
     UnitMonth.objects.filter(organization_id=organization_id).delete()
     ClosureCount.objects.filter(organization_id=organization_id).delete()
     OrganizationClosureCount.objects.filter(organization_id=organization_id).delete()
+    OrganizationMonth.objects.filter(organization_id=organization_id).delete()
     months = months_with_records(organization_id)
     rows = sum(recompute(organization_id, month) for month in months)
     RollupMark.objects.filter(pk__in=marks).delete()
@@ -298,38 +316,36 @@ def summary(scope: Scope, period: Period, today: dt.date) -> dict | None:
     live = outside(period, first, last)
     live_on_time = outside(period, first, ended) if first <= ended else [period]
 
-    rollup = UnitMonth.objects.filter(scope.condition(), month__gte=first, month__lte=last)
+    # The whole organisation's counts come summed per month; a part of it sums its units'.
+    whole = scope.paths is None
+    months_of = (OrganizationMonth.objects.filter(organization_id=scope.organization_id) if whole
+                 else UnitMonth.objects.filter(scope.condition()))
     ended_only = {"findings_due", "findings_on_time"}
-    totals = rollup.aggregate(
+    totals = months_of.filter(month__gte=first, month__lte=last).aggregate(
         **{f"sum_{field}": Sum(field, filter=Q(month__lte=ended) if field in ended_only else None)
            for field in COUNT_FIELDS},
-        units_inspected=Count("unit_id", distinct=True, filter=Q(inspections__gt=0)),
     )
     totals = {key.removeprefix("sum_"): value or 0 for key, value in totals.items()}
+    inspected = UnitMonth.objects.filter(scope.condition(), month__gte=first, month__lte=last, inspections__gt=0)
 
     inspections = {"count": totals["inspections"], "scored": totals["scored"], "total": totals["score_total"],
                    "passed": totals["passed"]}
     by_severity = {severity: totals[field] for severity, field in SEVERITY_FIELDS.items()}
     repeats = totals["repeats"]
     visits = {"planned": totals["visits_planned"], "done": totals["visits_done"]}
-    # The whole organisation's closures come summed per month; a part of it sums its units'.
-    counts = (OrganizationClosureCount.objects.filter(organization_id=scope.organization_id) if scope.paths is None
+    counts = (OrganizationClosureCount.objects.filter(organization_id=scope.organization_id) if whole
               else ClosureCount.objects.filter(scope.condition()))
     closures = Counter(dict(
         counts.filter(month__gte=first, month__lte=last).values("tenths").annotate(total=Sum("count")).order_by()
         .values_list("tenths", "total")
     ))
-    units_inspected = totals["units_inspected"]
     if live:
         counted = _either(figures.counted_inspections, scope, live)
         row = counted.aggregate(**figures.inspection_counts(), passed=figures.PASSED)
         inspections = {"count": inspections["count"] + row["count"], "scored": inspections["scored"] + row["scored"],
                        "total": Decimal(str(inspections["total"])) + Decimal(str(row["total"] or 0)),
                        "passed": inspections["passed"] + row["passed"]}
-        # Units inspected only in the live parts: those with no inspection in the rollup months.
-        units_inspected += counted.exclude(Exists(UnitMonth.objects.filter(
-            unit_id=OuterRef("unit_id"), month__gte=first, month__lte=last, inspections__gt=0,
-        ))).values("unit_id").distinct().count()
+        units_inspected = inspected.values("unit_id").order_by().union(counted.values("unit_id").order_by()).count()
         for row in _either(figures.findings_raised, scope, live).values("severity").annotate(
             **figures.finding_counts()
         ).order_by():
@@ -338,6 +354,8 @@ def summary(scope: Scope, period: Period, today: dt.date) -> dict | None:
         row = _either(figures.planned_visits, scope, live).aggregate(**figures.visit_counts())
         visits = {"planned": visits["planned"] + row["planned"], "done": visits["done"] + row["done"]}
         closures.update(live_closure_tenths(_either(figures.findings_closed, scope, live)))
+    else:
+        units_inspected = inspected.values("unit_id").distinct().count()
     on_time = {"due": totals["findings_due"], "on_time": totals["findings_on_time"]}
     if live_on_time:
         row = figures.decided(_either(figures.findings_due, scope, live_on_time), today).aggregate(

@@ -16,7 +16,14 @@ from django.utils import timezone
 from dudao.core.jobs import REGISTRY
 from dudao.core.periods import Period
 from dudao.facts import figures, rollups
-from dudao.facts.models import SEVERITY_FIELDS, ClosureCount, OrganizationClosureCount, RollupMark, UnitMonth
+from dudao.facts.models import (
+    SEVERITY_FIELDS,
+    ClosureCount,
+    OrganizationClosureCount,
+    OrganizationMonth,
+    RollupMark,
+    UnitMonth,
+)
 from dudao.facts.scope import Scope
 from dudao.findings import services as findings
 from dudao.findings.models import Finding
@@ -93,7 +100,11 @@ def rows(organization_id: int) -> tuple:
         "unit_id", "month", "tenths", "count"))
     totals = sorted(OrganizationClosureCount.objects.filter(organization_id=organization_id).values_list(
         "month", "tenths", "count"))
-    return months, closures, totals
+    organization = sorted(
+        (r.month, *(getattr(r, f) for f in rollups.COUNT_FIELDS))
+        for r in OrganizationMonth.objects.filter(organization_id=organization_id)
+    )
+    return months, closures, totals, organization
 
 
 def scopes(world) -> list[Scope]:
@@ -260,6 +271,7 @@ def test_the_rebuild_command_recomputes_every_month(world, history):
     kept = rows(world.org.pk)
     UnitMonth.objects.all().delete()
     ClosureCount.objects.all().delete()
+    OrganizationMonth.objects.all().delete()
     call_command("dudao_rollups", "--rebuild", "--org", str(world.org.pk))
     assert rows(world.org.pk) == kept
 
