@@ -116,10 +116,14 @@ def _every_month_of(organization_id: int, unit_ids: set[int]) -> dict[dt.date, s
     return dict.fromkeys(months, units)
 
 
-def refresh(organization_id: int) -> int:
-    """Recompute every (unit, month) of the organisation marked changed and remove those marks;
-    returns how many marks were handled. Marks written meanwhile stay for the next refresh."""
-    marks = list(RollupMark.objects.filter(organization_id=organization_id).values_list("id", "unit_id", "month"))
+def refresh(organization_id: int, months: tuple[dt.date, dt.date] | None = None) -> int:
+    """Recompute every (unit, month) of the organisation marked changed (of the months `first`..`last`
+    when given, plus every unit marked for all months) and remove those marks; returns how many
+    marks were handled. Marks written meanwhile stay for the next refresh."""
+    marks = RollupMark.objects.filter(organization_id=organization_id)
+    if months is not None:
+        marks = marks.filter(Q(month__gte=months[0], month__lte=months[1]) | Q(month__isnull=True))
+    marks = list(marks.values_list("id", "unit_id", "month"))
     if not marks:
         return 0
     with transaction.atomic():
@@ -306,11 +310,12 @@ def median_tenths(counts: Counter) -> int | None:
 def summary(scope: Scope, period: Period, today: dt.date) -> dict | None:
     """`figures.summary` read from the rollups for the whole months of the period (whole months
     that have ended, for the on-time closure rate) and from the records for the rest; None when
-    the period holds no whole month (then it is all records)."""
-    refresh(scope.organization_id)
+    the period holds no whole month (then it is all records). The marked (unit, month) rollups it
+    reads are recomputed first."""
     months = whole_months(period)
     if months is None:
         return None
+    refresh(scope.organization_id, months)  # only the months read from the rollups
     first, last = months
     ended = min(last, add_months(today, -1))  # on-time counts: months that ended before today
     live = outside(period, first, last)
