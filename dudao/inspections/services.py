@@ -20,7 +20,6 @@ from dudao.core.attachments import attachment_attach
 from dudao.core.audit import record_event, record_events, snapshot
 from dudao.core.errors import ApplicationError, ErrorCode, from_django_validation, validation_error
 from dudao.core.evidence import check_camera_evidence
-from dudao.core.figure_changes import figures_changed
 from dudao.core.models import Attachment
 from dudao.core.scoping import actor_covers
 from dudao.core.transactions import retrying_atomic
@@ -438,7 +437,6 @@ def inspection_submit(*, actor, inspection: Inspection, now: dt.datetime | None 
         "earned_points": result.earned, "possible_points": result.possible, "score": result.score,
         "passed": result.passed, "critical_failed": result.critical_failed, "submitted_at": now,
     })
-    figures_changed(inspection.organization_id, [(inspection.unit_id, inspection.performed_at)])
     if inspection.visit_id is not None:
         visit_mark_done(visit=inspection.visit, inspection=inspection)
     if inspection.calibration:
@@ -557,7 +555,6 @@ def answer_correct(*, actor, inspection: Inspection, item_code: str, value, note
     inspection.earned_points, inspection.possible_points = result.earned, result.possible
     inspection.score, inspection.passed, inspection.critical_failed = result.score, result.passed, result.critical_failed
     inspection.save()
-    figures_changed(inspection.organization_id, [(inspection.unit_id, inspection.performed_at)])
     new = answers[item.pk]
     if new.failed and not old.failed and not inspection.calibration:
         new.item = item

@@ -21,7 +21,6 @@ from dudao.core.errors import (
     require_permission,
     validation_error,
 )
-from dudao.core.figure_changes import figures_changed
 from dudao.core.idempotency import clean_client_id, earlier, save_once
 from dudao.notifications.services import notify
 from dudao.org.choices import LEAF_KINDS, ORG_WIDE_ROLES
@@ -257,7 +256,6 @@ def plan_approval_outcome(request, outcome: str) -> None:
     if outcome == "approved":
         PLAN.apply(plan, "publish", actor=actor, audit_fields=PLAN_AUDIT_FIELDS,
                    changes={"published_at": decided.decided_at}, at=decided.decided_at)
-        figures_changed(plan.organization_id, set(plan.visits.values_list("unit_id", "date")))
         supervisors = {v.supervisor_id: v.supervisor for v in plan.visits.select_related("supervisor")}
         notify(
             recipients=supervisors.values(), kind="plan.published",
@@ -289,7 +287,6 @@ def visit_mark_done(*, inspection, visit: Visit | None = None) -> Visit:
                                {"status": visit.status, "action": "done"})
     VISIT.apply(visit, "done", actor=inspection.inspector, audit_fields=VISIT_AUDIT_FIELDS,
                 changes={"done_at": inspection.performed_at}, extra={"inspection_id": inspection.pk})
-    figures_changed(visit.organization_id, [(visit.unit_id, visit.date)])
     return visit
 
 

@@ -183,7 +183,6 @@ def finding_create_once(
     finding, created = save_once(finding, mine)
     if not created:
         return finding, False
-    records.figures_changed_for([finding])
     event = records.timeline(finding, FindingEventKind.CREATED, actor=actor, at=now, note=description,
                              data={"source": source})
     attachment_ids = records.attach(actor, finding, event, attachments)

@@ -88,10 +88,9 @@ def save(finding: Finding) -> None:
     finding.save()
 
 
-def figures_changed_for(findings: Iterable[Finding], *earlier: dt.date | None) -> None:
-    """Tell the figures (dudao.core.figure_changes) the months of these findings changed: raised, due,
-    closed, and any earlier due date given."""
-    findings = list(findings)
+def figures_changed_for(findings: Sequence[Finding], *earlier: dt.date | None) -> None:
+    """Tell the figures (dudao.core.figure_changes) the months of findings written in bulk (no save
+    signal), or a due date a finding has left (a save shows only the new one)."""
     if findings:
         figures_changed(findings[0].organization_id, {
             (f.unit_id, moment) for f in findings for moment in (f.created_at, f.due_date, f.closed_at, *earlier)})

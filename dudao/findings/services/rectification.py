@@ -35,7 +35,7 @@ def _apply(finding: Finding, name: str, *, actor, at: dt.datetime, changes: dict
     due_before = finding.due_date
     FINDING.apply(finding, name, actor=actor, changes=changes, extra=extra, at=at,
                   audit_fields=records.FINDING_AUDIT_FIELDS)
-    if finding.due_date != due_before or "closed_at" in (changes or {}):
+    if finding.due_date != due_before:
         records.figures_changed_for([finding], due_before)
 
 
