@@ -1,7 +1,9 @@
-"""A safety net under the services' announcements (`dudao.core.figure_changes`): a counted record
-saved or deleted through the ORM outside a service (a test fixture, the admin, a script) marks its
-months too. Bulk writes (`bulk_create`, `update`) send no signal: the services that make them
-announce what they wrote, and `dudao_rollups --rebuild` follows a bulk load."""
+"""Every save or delete of a counted record (an inspection submitted or corrected, a finding raised
+or closed, a visit done, a plan published; by a service or anything else) marks the record's
+months. Bulk writes (`bulk_create`, `update`) send no signal and a save shows only the new values:
+the services announce those through `dudao.core.figure_changes` (findings of an inspection,
+generated visits, a due date left behind, a unit moved), and `dudao_rollups --rebuild` follows a
+bulk load."""
 
 from __future__ import annotations
 

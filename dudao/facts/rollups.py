@@ -1,11 +1,11 @@
 """Monthly rollups of the summary's figures: kept current, rebuilt, read.
 
-Kept current: the services that change a counted record (inspections submitted or corrected,
-findings raised, planned, closed or given a new deadline, plans published, visits done, units
-moved) announce "unit U, the month of moment M" through `dudao.core.figure_changes`;
-`mark_changed` (registered in FactsConfig.ready) writes a `RollupMark` in the same transaction.
-Before a summary reads an organisation, `refresh` recomputes every marked (unit, month) from the
-records and removes the marks it handled, so a summary never reads a stale month.
+Kept current: a save of a counted record is seen by `receivers.py`; what a save cannot show
+(bulk writes, a due date left behind, a unit moved) the services announce as "unit U, the month
+of moment M" through `dudao.core.figure_changes`; either way `mark_changed` (registered in
+FactsConfig.ready) writes a `RollupMark` in the changing transaction. Before a summary reads
+whole months, `refresh` recomputes those months' marked (unit, month) rollups from the records
+and removes the marks it handled, so a summary never reads a stale month.
 
 Computed from the one definition: `recompute` groups the very record sets of `figures.py`
 (`counted_inspections`, `findings_raised`, `findings_due_decided`, `findings_closed`,
