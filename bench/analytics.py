@@ -13,7 +13,9 @@ Against the organisation bench/generate.py built (the newest one by default):
 - one bulletin for the whole organisation (`dudao.reporting.services.bulletin_compile`) for the
   last complete half-month, when that service exists.
 
-Targets on the 2-core machine: summary p95 < 300 ms, evaluation < 60 s, bulletin < 10 s.
+Targets on the 2-core machine: summary p95 < 300 ms (every period, the twelve months included),
+evaluation < 60 s, bulletin < 10 s. Whole months of the summary come from the monthly rollups
+(dudao/facts/rollups.py; bench/generate.py rebuilds them after its bulk load).
 The period indexes analytics reads through (findings, inspections, visits) come with the apps'
 migrations. --analyze first runs VACUUM ANALYZE on those tables (a bulk load leaves the visibility
 map empty, so index-only scans cannot be used until autovacuum has passed); --explain prints
@@ -103,7 +105,8 @@ def main() -> None:
     if args.analyze and connection.vendor == "postgresql":
         started = time.monotonic()
         with connection.cursor() as cursor:
-            for table in ("findings_finding", "planning_visit", "inspections_inspection"):
+            for table in ("findings_finding", "planning_visit", "inspections_inspection", "facts_unitmonth",
+                          "facts_closurecount", "facts_organizationclosurecount"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
         print(f"VACUUM ANALYZE in {time.monotonic() - started:.1f}s")
 
@@ -125,7 +128,12 @@ def main() -> None:
         "last 12 months": {"from": add_months(today, -11).isoformat(), "to": today.isoformat()},
     }
 
+    from dudao.facts.models import RollupMark, UnitMonth
+
+    rolled = UnitMonth.objects.filter(organization=org).dates("month", "month")
     print(f"\nGET /api/v1/analytics/summary ({args.runs} calls each after a warm-up)")
+    print(f"  figures from: monthly rollups (dudao/facts/rollups.py) for whole months, {len(rolled)} months rolled "
+          f"up, {RollupMark.objects.filter(organization=org).count()} marks pending; the rest from the records")
     worst_p95 = 0.0
     for who, person, scope in (("whole organisation", executive, None), (f"one region ({region.name})",
                                                                           region_manager, None)):
@@ -146,13 +154,13 @@ def main() -> None:
                 client.get("/api/v1/analytics/summary", query)
             body = response.json()
             p50, p95 = statistics.median(timings), percentile(timings, 0.95)
-            worst_p95 = max(worst_p95, p95) if label != "last 12 months" else worst_p95
+            worst_p95 = max(worst_p95, p95)
             print(f"  {who:<28} {label:<18} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {len(queries)} queries  "
                   f"[{body['inspections']:,} inspections, {sum(body['findings_by_severity'].values()):,} findings, "
                   f"avg {body['average_score']}, on time {body['on_time_closure_rate']}%]")
             if args.explain and connection.vendor == "postgresql":
                 explain(connection, queries)
-    print(f"  month queries, worst p95 {worst_p95:.1f} ms: {verdict(worst_p95, TARGET_SUMMARY_P95_MS, 'ms')}")
+    print(f"  worst p95 {worst_p95:.1f} ms: {verdict(worst_p95, TARGET_SUMMARY_P95_MS, 'ms')}")
 
     if not args.skip_evaluation:
         print(f"\nmonthly evaluation of every unit ({last_month:%Y-%m}, after {add_months(today, -2):%Y-%m})")

@@ -161,6 +161,7 @@ def main() -> None:
         raise SystemExit("bench/generate.py needs PostgreSQL: set DATABASE_URL (bench/pg.sh start prints one)")
 
     from dudao.checklists.models import Item, Section, Template
+    from dudao.facts.models import ClosureCount, OrganizationClosureCount, UnitMonth
     from dudao.findings.models import Finding
     from dudao.inspections.models import Answer, Inspection
     from dudao.org.choices import Role, UnitKind
@@ -385,9 +386,15 @@ def main() -> None:
         ])
         findings.copy(cursor, iter(finding_rows), label="findings_finding", total=len(finding_rows))
 
+    say("monthly rollups (the bulk load bypassed the services that keep them current)")
+    from dudao.facts.rollups import rebuild
+
+    rolled = rebuild(org_id)
+    say(f"  {rolled['months']} months, {rolled['rows']:,} unit rows")
     say("analyze")
     with connection.cursor() as cursor:
-        for model in (Unit, Person, RoleAssignment, Plan, Visit, Inspection, Answer, Finding):
+        for model in (Unit, Person, RoleAssignment, Plan, Visit, Inspection, Answer, Finding, UnitMonth, ClosureCount,
+                      OrganizationClosureCount):
             cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     say(f"done in {time.monotonic() - started:.0f}s: organisation {org.name} id {org_id}; "
         f"{regions_count + args.units:,} units, {len(visit_rows):,} visits, {len(inspection_rows):,} inspections, "

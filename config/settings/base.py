@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "dudao.planning",
     "dudao.inspections",
     "dudao.findings",
+    "dudao.facts",
     "dudao.reporting",
     "dudao.analytics",
     "dudao.appraisal",

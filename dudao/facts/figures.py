@@ -143,6 +143,10 @@ def on_time_counts() -> dict:
     return {"due": Count("id"), "on_time": Count("id", filter=CLOSED_ON_TIME)}
 
 
+# An inspection that passed (beside `inspection_counts`: the figures that report passes).
+PASSED = Count("id", filter=Q(passed=True))
+
+
 def visit_counts() -> dict:
     """planned, done over planned visits: plan completion is done / planned."""
     return {"planned": Count("id"), "done": Count("id", filter=Q(status=VisitStatus.DONE))}
@@ -201,26 +205,30 @@ def sites(scope: Scope):
 
 
 # --- inspections and average score ------------------------------------------------------------
-def inspection_figures(scope: Scope, period: Period) -> dict:
-    """Inspections that count, how many passed and were scored, their average score and the
-    number of units they cover (one query)."""
-    row = counted_inspections(scope, period).aggregate(
-        **inspection_counts(), units=Count("unit_id", distinct=True), passed=Count("id", filter=Q(passed=True)),
-    )
+def inspection_result(row: dict) -> dict:
+    """The inspection figures from their counts (count, scored, total, passed)."""
     return {
         "inspections": row["count"],
         "scored": row["scored"],
         "passed": row["passed"],
         "average_score": average(row["total"], row["scored"]),
-        "units_inspected": row["units"],
     }
+
+
+def inspection_figures(scope: Scope, period: Period) -> dict:
+    """Inspections that count, how many passed and were scored, their average score and the
+    number of units they cover (one query)."""
+    row = counted_inspections(scope, period).aggregate(
+        **inspection_counts(), units=Count("unit_id", distinct=True), passed=PASSED,
+    )
+    return {**inspection_result(row), "units_inspected": row["units"]}
 
 
 def inspections_by_unit(scope: Scope, period: Period) -> dict[int, dict]:
     """`inspection_figures` per unit (one grouped query): {unit_id: {inspections, scored, total,
     passed, average_score}}; units without an inspection that counts are absent ("no data")."""
     rows = counted_inspections(scope, period).values("unit_id").annotate(
-        **inspection_counts(), passed=Count("id", filter=Q(passed=True)),
+        **inspection_counts(), passed=PASSED,
     ).order_by()
     return {
         row["unit_id"]: {"inspections": row["count"], "scored": row["scored"], "passed": row["passed"],
@@ -230,20 +238,29 @@ def inspections_by_unit(scope: Scope, period: Period) -> dict[int, dict]:
 
 
 # --- findings raised and repeat rate ----------------------------------------------------------
+def finding_result(by_severity: dict, repeats: int) -> dict:
+    """The findings figures from the counts per severity and of repeats: by severity (critical
+    first, zeros included), their number and the repeat rate."""
+    counts = dict.fromkeys(Severity.values, 0)
+    for severity, count in by_severity.items():
+        counts[severity] = counts.get(severity, 0) + count
+    total = sum(counts.values())
+    ordered = {severity: counts[severity] for severity in reversed(Severity.values)}
+    ordered.update({key: value for key, value in counts.items() if key not in ordered})
+    return {"findings_by_severity": ordered, "findings": total, "repeats": repeats,
+            "repeat_rate": percent(repeats, total)}
+
+
 def finding_figures(scope: Scope, period: Period) -> dict:
     """Findings raised in the period by severity (critical first, zeros included), their number
     and the repeat rate (one query)."""
-    by_severity = dict.fromkeys(Severity.values, 0)
+    by_severity: dict = {}
     repeats = 0
     rows = findings_raised(scope, period).values("severity").annotate(**finding_counts()).order_by()
     for row in rows:
         by_severity[row["severity"]] = by_severity.get(row["severity"], 0) + row["count"]
         repeats += row["repeats"]
-    total = sum(by_severity.values())
-    ordered = {severity: by_severity[severity] for severity in reversed(Severity.values)}
-    ordered.update({key: value for key, value in by_severity.items() if key not in ordered})
-    return {"findings_by_severity": ordered, "findings": total, "repeats": repeats,
-            "repeat_rate": percent(repeats, total)}
+    return finding_result(by_severity, repeats)
 
 
 # --- on-time closure (按时整改率) ----------------------------------------------------------------
@@ -252,7 +269,11 @@ def on_time_closure(findings, today: dt.date) -> dict:
     `today` (closed, or past due), the percentage closed on or before their due date (local date
     of closing). {findings_due, findings_on_time, on_time_closure_rate}; the rate is None when
     nothing is decided."""
-    row = decided(findings, today).aggregate(**on_time_counts())
+    return on_time_result(decided(findings, today).aggregate(**on_time_counts()))
+
+
+def on_time_result(row: dict) -> dict:
+    """The on-time closure figures from their counts (due, on_time)."""
     return {"findings_due": row["due"], "findings_on_time": row["on_time"],
             "on_time_closure_rate": percent(row["on_time"], row["due"])}
 
@@ -309,7 +330,11 @@ def median_closure(scope: Scope, period: Period) -> Decimal | None:
 def plan_completion(visits) -> dict:
     """Of `visits` (cancelled ones left out), how many are planned and done, and done / planned in
     percent (one query). A visit is done only once its inspection is submitted."""
-    row = visits.exclude(status=VisitStatus.CANCELLED).aggregate(**visit_counts())
+    return plan_completion_result(visits.exclude(status=VisitStatus.CANCELLED).aggregate(**visit_counts()))
+
+
+def plan_completion_result(row: dict) -> dict:
+    """Plan completion from its counts (planned, done)."""
     return {"visits_planned": row["planned"], "visits_done": row["done"],
             "visit_rate": percent(row["done"], row["planned"])}
 
@@ -338,9 +363,14 @@ def visits_by_supervisor(scope: Scope, period: Period) -> dict[int, dict]:
 def coverage_figures(scope: Scope, period: Period, units_inspected: int) -> dict:
     """Plan completion over the scope and period, and the share of sites inspected (two queries);
     `units_inspected` comes from `inspection_figures`."""
+    return coverage_result(scope, planned_visits(scope, period).aggregate(**visit_counts()), units_inspected)
+
+
+def coverage_result(scope: Scope, visits: dict, units_inspected: int) -> dict:
+    """Coverage from the visit counts (planned, done) and the units inspected; counts the sites (one query)."""
     units = sites(scope).count()
     return {
-        **plan_completion(planned_visits(scope, period)),
+        **plan_completion_result(visits),
         "units": units,
         "units_inspected": units_inspected,
         "unit_rate": percent(units_inspected, units),
@@ -365,23 +395,41 @@ def most_failed_items(inspections, limit: int) -> list[dict]:
 
 # --- the summary -------------------------------------------------------------------------------
 def summary(scope: Scope, period: Period, *, today: dt.date | None = None) -> dict:
-    """The headline figures of a scope and period (six queries whatever the data):
-    `GET /api/v1/analytics/summary`, and the numbers a bulletin and a period report show."""
+    """The headline figures of a scope and period: `GET /api/v1/analytics/summary`, the dashboard,
+    and the numbers a bulletin and a period report show. Whole months come from the monthly
+    rollups (`rollups.py`), the rest from the records; identical to `summary_live`, in a fixed
+    number of queries whatever the number of units and months."""
+    from . import rollups
+
+    today = today or timezone.localdate()
+    return rollups.summary(scope, period, today) or summary_live(scope, period, today=today)
+
+
+def summary_live(scope: Scope, period: Period, *, today: dt.date | None = None) -> dict:
+    """`summary` computed from the records alone (six queries whatever the data)."""
     today = today or timezone.localdate()
     inspections = inspection_figures(scope, period)
-    findings = finding_figures(scope, period)
-    on_time = on_time_figures(scope, period, today)
+    return summary_from(
+        inspections=inspections,
+        findings=finding_figures(scope, period),
+        on_time=on_time_figures(scope, period, today),
+        median=median_closure(scope, period),
+        coverage=coverage_figures(scope, period, inspections["units_inspected"]),
+    )
+
+
+def summary_from(*, inspections: dict, findings: dict, on_time: dict, median, coverage: dict) -> dict:
+    """The summary's shape from its parts."""
     return {
         "inspections": inspections["inspections"],
         "average_score": inspections["average_score"],
         "findings_by_severity": findings["findings_by_severity"],
         "on_time_closure_rate": on_time["on_time_closure_rate"],
-        "median_closure_days": median_closure(scope, period),
+        "median_closure_days": median,
         "repeat_rate": findings["repeat_rate"],
-        "coverage": coverage_figures(scope, period, inspections["units_inspected"]),
+        "coverage": coverage,
         # Beside the contract's figures: the counts the rates are made of.
         "findings": findings["findings"],
         "findings_due": on_time["findings_due"],
         "findings_on_time": on_time["findings_on_time"],
     }
-

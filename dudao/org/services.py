@@ -30,6 +30,7 @@ from dudao.core.errors import (
     require_permission,
     validation_error,
 )
+from dudao.core.figure_changes import figures_changed
 from dudao.core.models import AuditEvent
 
 from .choices import LEAF_KINDS, Role, UnitKind
@@ -170,6 +171,7 @@ def unit_move(*, actor, unit: Unit, new_parent: Unit) -> Unit:
     )
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
     unit.refresh_from_db()
+    figures_changed(unit.organization_id, [(unit.pk, None)])  # which visits lie within their plan's scope
     record_event(actor=actor, action="unit.move", obj=unit, before=before, after=snapshot(unit, UNIT_AUDIT_FIELDS))
     return unit
 

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from dudao.checklists.choices import TemplateStatus
 from dudao.checklists.models import Template
 from dudao.core.audit import record_event, record_events, snapshot
+from dudao.core.figure_changes import figures_changed
 from dudao.notifications.services import notify
 from dudao.org.choices import ORG_WIDE_ROLES
 from dudao.org.models import Organization, RoleAssignment
@@ -197,6 +198,7 @@ def _generate_for(organization_id: int, start: dt.date, end: dt.date, now: dt.da
         keys = {(v.schedule_id, v.occurrence) for v in rows}
         created = [v for v in Visit.objects.filter(schedule__in=schedules).order_by("id")
                    if (v.schedule_id, v.occurrence) in keys]
+    figures_changed(organization_id, {(v.unit_id, v.date) for v in created})
     record_events(actor=None, action="visit.generate", objects=created, organization_id=organization_id, at=now,
                   after=[snapshot(v, VISIT_AUDIT_FIELDS) for v in created])
     result["created"] = len(created)

@@ -120,7 +120,7 @@ def demo_load() -> tuple[Organization, list[DemoLogin], bool]:
 # what the others sent, and meetings, last, dates its own notifications as it sends them).
 DEMO_APPS = ["checklists", "planning", "inspections", "findings", "approvals", "reporting", "analytics",
              "appraisal", "discipline", "training", "workplans", "incidents", "cadres", "simulation", "notifications",
-             "meetings", "calibration"]
+             "meetings", "calibration", "facts"]
 
 
 @dataclass

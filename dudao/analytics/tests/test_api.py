@@ -122,6 +122,7 @@ def test_summary_query_count_does_not_grow_with_data(world, client):
         data.finding("store2", at(f"2025-03-{day:02d}"), f"2025-03-{day + 3:02d}", closed=at(f"2025-03-{day + 1:02d}"),
                      inspection=inspection)
         data.visit("store3", f"2025-03-{day:02d}", "done")
+    client.get(url)  # the first read after the changes recomputes the months they marked (facts.rollups)
     assert count() == small
 
 

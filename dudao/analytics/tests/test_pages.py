@@ -113,6 +113,7 @@ def test_dashboard_query_count_does_not_grow_with_data(world, client):
         inspection = data.inspection("store3", f"2025-03-{day:02d}", "88.0", inspector="ops_manager")
         data.finding("store3", at(f"2025-03-{day:02d}"), f"2025-03-{day + 2:02d}", closed=at(f"2025-03-{day + 1:02d}"),
                      inspection=inspection, category="efficiency")
+    client.get(url)  # the first read after the changes recomputes the months they marked (facts.rollups)
     assert count() == small
 
 

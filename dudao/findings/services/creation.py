@@ -90,6 +90,7 @@ def findings_create_for_inspection(*, actor, inspection, failed_answers: list, n
             repeat=previous is not None, repeat_of=previous, created_by=actor, created_at=now,
         ))
     Finding.objects.bulk_create(findings)
+    records.figures_changed_for(findings)
     if any(f.pk is None for f in findings):  # databases that cannot return ids from a bulk insert
         by_answer = {f.answer_id: f for f in Finding.objects.filter(answer__in=[a.pk for a in failed_answers])}
         findings = [by_answer[a.pk] for a in failed_answers]

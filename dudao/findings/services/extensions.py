@@ -157,7 +157,9 @@ def extension_outcome(request, outcome: str) -> None:
     extension.save()
     if approved:
         before_finding = snapshot(finding, records.FINDING_AUDIT_FIELDS)
+        due_before = finding.due_date
         finding.extended_due_date = finding.due_date = extension.requested_due_date
+        records.figures_changed_for([finding], due_before)
         if not finding.is_overdue(timezone.localdate(now)):
             finding.escalation_level = 0  # a new deadline starts the ladder again
         records.save(finding)

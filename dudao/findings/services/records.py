@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from dudao.core.attachments import attachment_attach
 from dudao.core.audit import record_event, snapshot, to_json_value
 from dudao.core.errors import ApplicationError, ErrorCode, full_clean_or_refuse, validation_error
+from dudao.core.figure_changes import figures_changed
 from dudao.core.models import Attachment
 from dudao.notifications.services import notify
 from dudao.org.models import Person
@@ -114,6 +115,14 @@ def prefetched(obj, name: str, rows: list) -> None:
 def save(finding: Finding) -> None:
     full_clean_or_refuse(finding)
     finding.save()
+
+
+def figures_changed_for(findings: Sequence[Finding], *earlier: dt.date | None) -> None:
+    """Tell the figures (dudao.core.figure_changes) the months of findings written in bulk (no save
+    signal), or a due date a finding has left (a save shows only the new one)."""
+    if findings:
+        figures_changed(findings[0].organization_id, {
+            (f.unit_id, moment) for f in findings for moment in (f.created_at, f.due_date, f.closed_at, *earlier)})
 
 
 def audit(actor, action: str, finding: Finding, before: dict, extra: dict | None = None, at=None) -> None:

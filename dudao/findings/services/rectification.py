@@ -34,8 +34,11 @@ from .people import check_member, unit_side, verifiers
 
 def _apply(finding: Finding, name: str, *, actor, at: dt.datetime, changes: dict | None = None,
            extra: dict | None = None) -> None:
+    due_before = finding.due_date
     FINDING.apply(finding, name, actor=actor, changes=changes, extra=extra, at=at,
                   audit_fields=records.FINDING_AUDIT_FIELDS)
+    if finding.due_date != due_before:
+        records.figures_changed_for([finding], due_before)
 
 
 # --- the unit side ---------------------------------------------------------------------------
