@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -239,16 +238,6 @@ class TestExtensionDecideMatrix(_FindingMatrix, ApiObjectMatrix):
 
 
 # --- behaviour -------------------------------------------------------------------------------
-@pytest.fixture
-def as_person(client, world):
-    def login(key):
-        client.logout()
-        client.force_login(world.people[key])
-        return client
-
-    return login
-
-
 def post(client, url, payload):
     return client.post(url, payload, content_type="application/json")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -248,16 +247,6 @@ class TestRegionOverviewPage(PageListMatrix):
 
 
 # --- behaviour -------------------------------------------------------------------------------
-@pytest.fixture
-def as_person(client, world):
-    def login(key):
-        client.logout()
-        client.force_login(world.people[key])
-        return client
-
-    return login
-
-
 def test_the_unit_manager_plans_photographs_and_submits_from_the_page(as_person, world):
     finding = make_finding(world, severity="high")
     client = as_person("unit_manager")

@@ -21,21 +21,7 @@ from dudao.findings.models import Finding, FindingEvent, FindingExtension
 from dudao.notifications.models import Notification
 
 from .factories import finding_in, make_finding, photo, png_bytes
-from .test_api import finding_state
-
-
-@pytest.fixture
-def as_person(client, world):
-    def login(key):
-        client.logout()
-        client.force_login(world.people[key])
-        return client
-
-    return login
-
-
-def post(client, url, payload):
-    return client.post(url, payload, content_type="application/json")
+from .test_api import finding_state, post
 
 
 def events(finding, kind) -> int:
