@@ -33,7 +33,7 @@ from .access import get_for_actor
 from .audit import record_event, snapshot
 from .errors import ApplicationError, ErrorCode, full_clean_or_refuse
 from .evidence import Evidence, evidence_from_exif, parse_evidence
-from .idempotency import clean_client_id, earlier, save_once
+from .idempotency import clean_client_id, earlier, reused, save_once
 from .models import Attachment
 from .pdf_safety import PdfEncrypted, PdfUnreadable, inspect_pdf
 
@@ -419,11 +419,8 @@ def _mine(actor) -> models.QuerySet:
 def _same_upload(first: Attachment, sha256: str, unit) -> Attachment:
     """The attachment an earlier upload with this client id made, if this retry is the same one."""
     if first.sha256 != sha256 or first.unit_id != (unit.pk if unit is not None else None):
-        raise ApplicationError(
-            ErrorCode.CONFLICT,
-            _("client_id: 这个客户端编号已用于另一份文件，不能再用于不同的内容。"),
-            {"fields": {"client_id": [_("这个客户端编号已用于另一份文件。")]}, "attachment_id": first.pk},
-        )
+        raise reused(_("client_id: 这个客户端编号已用于另一份文件，不能再用于不同的内容。"),
+                     _("这个客户端编号已用于另一份文件。"), attachment_id=first.pk)
     first.created = False
     return first
 

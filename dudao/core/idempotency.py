@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from django.db import IntegrityError, models, transaction
 
+from .errors import ApplicationError, ErrorCode
+
 CLIENT_ID_LENGTH = 64
 
 
@@ -26,6 +28,12 @@ def clean_client_id(value) -> str:
 def earlier(mine: models.QuerySet, client_id: str) -> models.Model | None:
     """The record this client id already made among `mine` (the owner's records), if any."""
     return mine.filter(client_id=client_id).first() if client_id else None
+
+
+def reused(message: str, field_message: str, **detail) -> ApplicationError:
+    """The refusal of a client id sent again with other content (not a retry): 409 naming
+    `client_id`, with what the first call made in `detail` (e.g. `attachment_id=`)."""
+    return ApplicationError(ErrorCode.CONFLICT, message, {"fields": {"client_id": [field_message]}, **detail})
 
 
 def save_once(obj: models.Model, mine: models.QuerySet) -> tuple[models.Model, bool]:

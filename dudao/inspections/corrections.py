@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from dudao.core.errors import ApplicationError, ErrorCode
+from dudao.core.idempotency import earlier, reused
 
 from .models import Answer
 
@@ -18,13 +18,9 @@ def earlier_correction(inspection, actor, client_id: str, request_fingerprint: s
     its answer; the unique constraint on (inspection, answered_by, client_id) holds either way. The
     same id with another correction (item, value, note or reason) is refused: 409 naming
     `client_id`, nothing changed."""
-    if not client_id:
-        return None
-    first = (Answer.objects.select_related("item").prefetch_related("attachments")
-             .filter(inspection=inspection, answered_by=actor, client_id=client_id).first())
+    first = earlier(Answer.objects.select_related("item").prefetch_related("attachments")
+                    .filter(inspection=inspection, answered_by=actor), client_id)
     if first is not None and first.request_fingerprint != request_fingerprint:
-        raise ApplicationError(
-            ErrorCode.CONFLICT, _("client_id: 这个客户端编号已用于另一次不同的更正。"),
-            {"fields": {"client_id": [_("这个客户端编号已用于另一次不同的更正。")]}, "answer_id": first.pk},
-        )
+        raise reused(_("client_id: 这个客户端编号已用于另一次不同的更正。"), _("这个客户端编号已用于另一次不同的更正。"),
+                     answer_id=first.pk)
     return first

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from dudao.core.attachments import attachment_attach
 from dudao.core.audit import record_event, snapshot, to_json_value
-from dudao.core.errors import ApplicationError, ErrorCode, full_clean_or_refuse, validation_error
+from dudao.core.errors import full_clean_or_refuse, validation_error
 from dudao.core.figure_changes import figures_changed
+from dudao.core.idempotency import earlier, reused
 from dudao.core.models import Attachment
 from dudao.notifications.services import notify
 from dudao.org.models import Person
@@ -84,9 +85,7 @@ def earlier_step(finding: Finding, actor, client_id: str, kind: str, *, note: st
     same id sent with other content (another kind of step, note, photos or `data` values) is not a
     retry: refused 409 naming `client_id`, nothing changed.
     """
-    if not client_id:
-        return None
-    first = FindingEvent.objects.filter(finding=finding, actor=actor, client_id=client_id).first()
+    first = earlier(FindingEvent.objects.filter(finding=finding, actor=actor), client_id)
     if first is None:
         return None
     same = (
@@ -96,11 +95,8 @@ def earlier_step(finding: Finding, actor, client_id: str, kind: str, *, note: st
         and all(first.data.get(key) == value for key, value in to_json_value(data or {}).items())
     )
     if not same:
-        raise ApplicationError(
-            ErrorCode.CONFLICT,
-            _("client_id: 这个客户端编号已用于另一次不同的操作,不能再用于不同的内容。"),
-            {"fields": {"client_id": [_("这个客户端编号已用于另一次不同的操作。")]}, "event_id": first.pk},
-        )
+        raise reused(_("client_id: 这个客户端编号已用于另一次不同的操作,不能再用于不同的内容。"),
+                     _("这个客户端编号已用于另一次不同的操作。"), event_id=first.pk)
     return first
 
 
